@@ -1,0 +1,1 @@
+"""backend-bot: backend-engineering knowledge in Slack, Discord and the terminal."""

@@ -1,0 +1,138 @@
+"""The `backend-bot` command: ask, chat, eval, kb, serve."""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .app import build_bot, build_responder
+from .config import ConfigError, load_settings
+from .core.evaluation import evaluate, percent
+from .core.knowledge import KnowledgeError
+from .core.replies import Request
+from .knowledge_files import load_knowledge, shipped_folder
+from .storage import StorageError
+
+EXIT_USAGE = 2
+USAGE_HINT = 'Ask a backend question, for example: backend-bot ask "how do I make a request idempotent?"'
+
+
+def command_ask(args: argparse.Namespace) -> int:
+    from .adapters.console import render_text
+
+    text = " ".join(args.question).strip()
+    if not text:
+        print(USAGE_HINT, file=sys.stderr)
+        return EXIT_USAGE
+    bot = build_bot(load_settings())
+    questions = (line.strip() for line in sys.stdin) if text == "-" else iter([text])
+    try:
+        for question in questions:
+            if question:
+                reply, _ = bot.handle(Request(text=question, platform="console"))
+                print(json.dumps(reply.as_json(), ensure_ascii=False) if args.json else render_text(reply),
+                      flush=True)
+        return 0
+    finally:
+        bot.close()
+
+
+def command_chat(args: argparse.Namespace) -> int:
+    from .adapters.console import run_chat
+
+    bot = build_bot(load_settings())
+    try:
+        run_chat(bot.responder, bot.storage, input, sys.stdout)
+    finally:
+        bot.close()
+    return 0
+
+
+def command_eval(args: argparse.Namespace) -> int:
+    cases = []
+    for number, line in enumerate(Path(args.file).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                cases.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                print(f"{args.file}: line {number}: not JSON: {error}", file=sys.stderr)
+                return EXIT_USAGE
+    result = evaluate(build_responder(load_settings()), cases)
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2))
+        return 0
+    for miss in result.failures:
+        print(f"miss: {miss['q']!r} expected {miss['expect']} -> {miss['status']} {miss['got']} ({miss['score']})")
+    if result.misses:
+        print("misses by entry: " + ", ".join(f"{key} {count}" for key, count in result.misses.most_common()))
+    print(f"{result.total} questions ({result.in_scope} in scope, {result.out_of_scope} out of scope)")
+    for name, count, whole in result.figures():
+        print(f"{name}: {count}/{whole} ({percent(count, whole)}%)")
+    return 0
+
+
+def command_kb(args: argparse.Namespace) -> int:
+    paths = [Path(path) for path in args.paths] if getattr(args, "paths", None) else load_settings().knowledge_paths
+    knowledge = load_knowledge(paths)
+    if args.kb_command == "check":
+        print(f"ok: {len(knowledge.entries)} entries in {len(knowledge.sources)} file(s)")
+        return 0
+    for source in knowledge.sources:
+        print(f"# {source.get('title', source['file'])} ({source['file']})")
+    for entry in knowledge.entries:
+        print(f"{entry.id:32} {entry.question}")
+    return 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(load_settings(), port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="backend-bot", description="Backend-engineering answers in chat.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the bot does")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer one question ('-' reads one question a line from stdin)")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="print the reply as JSON")
+    ask.set_defaults(run=command_ask)
+    commands.add_parser("chat", help="ask questions in a terminal loop").set_defaults(run=command_chat)
+    ev = commands.add_parser("eval", help="measure the matcher on a JSONL file of {q, expect}")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(run=command_eval)
+    kb = commands.add_parser("kb", help="check or list the knowledge")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    check = kb_commands.add_parser("check", help="report every problem in knowledge files")
+    check.add_argument("paths", nargs="*", help=f"files or folders (default: {shipped_folder()} + KNOWLEDGE_PATH)")
+    kb_commands.add_parser("list", help="list the loaded entries")
+    kb.set_defaults(run=command_kb)
+    serve = commands.add_parser("serve", help="run the Slack and Discord bots whose tokens are set")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port for Slack's HTTP mode (default PORT)")
+    serve.set_defaults(run=command_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        return args.run(args)
+    except KnowledgeError as error:
+        print(f"The knowledge has {len(error.problems)} problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except (StorageError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

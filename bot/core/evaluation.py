@@ -1,0 +1,71 @@
+"""Measures the matcher on labelled questions: answered correctly, found, declined, confidently wrong."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .replies import ANSWERED, Responder
+
+
+@dataclass
+class Evaluation:
+    in_scope: int = 0
+    out_of_scope: int = 0
+    answered_correctly: int = 0
+    found: int = 0
+    declined: int = 0
+    confidently_wrong: int = 0
+    misses: Counter = field(default_factory=Counter)
+    failures: list[dict] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.in_scope + self.out_of_scope
+
+    def figures(self) -> list[tuple[str, int, int]]:
+        return [
+            ("answered correctly", self.answered_correctly, self.in_scope),
+            ("found (answer or suggestion)", self.found, self.in_scope),
+            ("out-of-scope declined", self.declined, self.out_of_scope),
+            ("confidently wrong", self.confidently_wrong, self.total),
+        ]
+
+    def as_json(self) -> dict:
+        return {
+            "lines": self.total,
+            **{name.split(" (")[0].replace(" ", "_").replace("-", "_"): {
+                "count": count, "of": whole, "percent": percent(count, whole)}
+               for name, count, whole in self.figures()},
+            "misses_by_entry": dict(self.misses.most_common()),
+            "failures": self.failures,
+        }
+
+
+def percent(count: int, whole: int) -> float:
+    return round(100.0 * count / whole, 1) if whole else 0.0
+
+
+def evaluate(responder: Responder, cases: list[dict]) -> Evaluation:
+    """`cases` are {"q": question, "expect": entry id or None}."""
+    result = Evaluation()
+    for case in cases:
+        reply = responder.reply_to(case["q"])
+        expected = case.get("expect")
+        answered_id = reply.entry.id if reply.status == ANSWERED and reply.entry else None
+        offered = {match.entry.id for match in reply.suggestions} | {answered_id}
+        if expected is None:
+            result.out_of_scope += 1
+            result.declined += answered_id is None
+            wrong = answered_id is not None
+        else:
+            result.in_scope += 1
+            result.answered_correctly += answered_id == expected
+            result.found += expected in offered
+            wrong = answered_id is not None and answered_id != expected
+            if answered_id != expected:
+                result.misses[expected] += 1
+        result.confidently_wrong += wrong
+        if wrong or (expected is not None and answered_id != expected):
+            result.failures.append({"q": case["q"], "expect": expected, "status": reply.status,
+                                    "got": answered_id or [match.entry.id for match in reply.suggestions],
+                                    "score": reply.score})
+    return result

@@ -1,0 +1,173 @@
+"""The knowledge base: entries, and validation of parsed knowledge documents with file/entry/field errors."""
+
+import re
+from dataclasses import dataclass, field
+
+# Buttons on both platforms must hold a label; Slack allows 75 characters and Discord 80.
+MAX_LABEL_CHARS = 75
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    question: str
+    answer: tuple[str, ...]
+    is_list: bool = False
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    label: str = ""
+    origin: str = ""
+
+    @property
+    def answer_text(self) -> str:
+        if self.is_list:
+            return "\n".join(f"• {point}" for point in self.answer)
+        return self.answer[0]
+
+    @property
+    def short_label(self) -> str:
+        return self.label or shorten(self.question, MAX_LABEL_CHARS)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: entry {self.entry}" if self.entry else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+@dataclass
+class KnowledgeBase:
+    entries: list[Entry]
+    sources: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.by_id = {entry.id: entry for entry in self.entries}
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self.by_id.get(entry_id)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at a word boundary, with an ellipsis; never half a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "…"
+
+
+def _text_list(value, file, where, name, problems) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        problems.append(Problem(file, where, name, "must be a list of non-empty strings"))
+        return ()
+    return tuple(item.strip() for item in value)
+
+
+def _required_text(raw: dict, name: str, file: str, where: str, problems: list[Problem]) -> str:
+    value = raw.get(name)
+    if not isinstance(value, str) or not value.strip():
+        problems.append(Problem(file, where, name, "is missing or empty"))
+        return ""
+    return value.strip()
+
+
+def _parse_answer(raw: dict, file: str, where: str, problems: list[Problem]) -> tuple[tuple[str, ...], bool]:
+    answer = raw.get("answer")
+    if isinstance(answer, str) and answer.strip():
+        return (answer.strip(),), False
+    if isinstance(answer, list) and answer:
+        points = _text_list(answer, file, where, "answer", problems)
+        return points, True
+    problems.append(Problem(file, where, "answer", "is missing or empty (text or a list of points)"))
+    return (), False
+
+
+def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry | None:
+    where = f"#{position}"
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, where, "", "must be a mapping with id, question and answer"))
+        return None
+    entry_id = raw.get("id")
+    if isinstance(entry_id, str) and entry_id:
+        where = f"'{entry_id}' (#{position})"
+    if not isinstance(entry_id, str) or not _ID.match(entry_id):
+        problems.append(Problem(file, where, "id", "must be a lower-case slug like 'make-idempotent'"))
+    known = {"id", "question", "answer", "aliases", "tags", "related", "label"}
+    for name in sorted(set(raw) - known):
+        problems.append(Problem(file, where, str(name), f"is not a known field (known: {', '.join(sorted(known))})"))
+    question = _required_text(raw, "question", file, where, problems)
+    answer, is_list = _parse_answer(raw, file, where, problems)
+    label = raw.get("label") or ""
+    if not isinstance(label, str) or len(label) > MAX_LABEL_CHARS:
+        problems.append(Problem(file, where, "label", f"must be text of at most {MAX_LABEL_CHARS} characters"))
+        label = ""
+    return Entry(
+        id=entry_id if isinstance(entry_id, str) else "",
+        question=question,
+        answer=answer,
+        is_list=is_list,
+        aliases=_text_list(raw.get("aliases"), file, where, "aliases", problems),
+        tags=_text_list(raw.get("tags"), file, where, "tags", problems),
+        related=_text_list(raw.get("related"), file, where, "related", problems),
+        label=label.strip(),
+        origin=file,
+    )
+
+
+def parse_document(data, file: str, problems: list[Problem]) -> tuple[list[Entry], dict]:
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        problems.append(Problem(file, "", "entries", "the file must be a mapping with an 'entries' list"))
+        return [], {}
+    entries = [parse_entry(raw, file, position, problems) for position, raw in enumerate(data["entries"], 1)]
+    source = {key: data[key] for key in ("title", "source", "attribution") if isinstance(data.get(key), str)}
+    return [entry for entry in entries if entry is not None], {"file": file, **source}
+
+
+def _check_links(entries: list[Entry], problems: list[Problem]) -> None:
+    seen: dict[str, str] = {}
+    for entry in entries:
+        if not entry.id:
+            continue
+        if entry.id in seen:
+            problems.append(Problem(entry.origin, f"'{entry.id}'", "id", f"is already used in {seen[entry.id]}"))
+        seen.setdefault(entry.id, entry.origin)
+    for entry in entries:
+        for related_id in entry.related:
+            if related_id not in seen:
+                problems.append(Problem(entry.origin, f"'{entry.id}'", "related", f"names unknown id '{related_id}'"))
+
+
+def build_knowledge(documents: list[tuple[str, object]], problems: list[Problem] | None = None) -> KnowledgeBase:
+    """A knowledge base from (file name, parsed data) pairs; raises KnowledgeError listing every problem."""
+    problems = [] if problems is None else problems
+    entries: list[Entry] = []
+    sources: list[dict] = []
+    for file, data in documents:
+        file_entries, source = parse_document(data, file, problems)
+        entries.extend(file_entries)
+        if source:
+            sources.append(source)
+    _check_links(entries, problems)
+    if not entries and not problems:
+        problems.append(Problem("knowledge", "", "", "no knowledge entries were found"))
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(entries, sources)

@@ -1,0 +1,137 @@
+"""Composes a platform-neutral reply to a request: an answer, a "did you mean", or an honest "I don't know"."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .knowledge import Entry, KnowledgeBase
+from .matcher import Match, Matcher
+from .text import STOP_WORDS, tokenise
+
+ANSWERED, SUGGEST, UNKNOWN = "answered", "suggest", "unknown"
+MAX_RELATED = 3
+MAX_SUGGESTIONS = 3
+
+# Scores come from Matcher.rank; these bounds were set against the development questions (see README).
+ANSWER_SCORE = 52.0
+CLEAR_LEAD = 8.0
+SURE_SCORE = 75.0
+SUGGEST_SCORE = 30.0
+
+_GREETINGS = frozenset("hi hello hey hiya howdy yo morning evening afternoon greetings sup hola gm".split())
+_THANKS = frozenset("thanks thank thx ty cheers appreciated appreciate awesome great nice cool perfect".split())
+_HELP = frozenset("help commands usage".split())
+_SMALL_TALK_FILLER = frozenset("good there bot so much very lot all folks everyone again a you".split())
+
+
+@dataclass(frozen=True)
+class Request:
+    text: str
+    user: str = ""
+    channel: str = ""
+    platform: str = "console"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: str
+    intent: str = "question"
+    entry: Entry | None = None
+    score: float = 0.0
+    related: tuple[Entry, ...] = ()
+    suggestions: tuple[Match, ...] = ()
+    topics: tuple[str, ...] = ()
+    message: str = ""
+
+    def as_json(self) -> dict:
+        entry = None
+        if self.entry:
+            entry = {"id": self.entry.id, "question": self.entry.question, "answer": self.entry.answer_text}
+        return {
+            "status": self.status,
+            "intent": self.intent,
+            "entry": entry,
+            "score": self.score,
+            "related": [{"id": item.id, "question": item.question} for item in self.related],
+            "suggestions": [
+                {"id": match.entry.id, "question": match.entry.question, "score": match.score}
+                for match in self.suggestions
+            ],
+        }
+
+
+@dataclass
+class Responder:
+    """Answers requests from one knowledge base; build it once, it is safe to share."""
+
+    knowledge: KnowledgeBase
+    matcher: Matcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.matcher = Matcher(self.knowledge)
+        self.topics = tuple(tag for tag, _ in Counter(
+            tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
+
+    def reply_to(self, text: str) -> Reply:
+        intent = classify_small_talk(text)
+        if intent:
+            return Reply(UNKNOWN, intent=intent, topics=self.topics, message=small_talk_message(intent, self.topics))
+        matches = self.matcher.rank(text, limit=MAX_SUGGESTIONS + 1)
+        return self.decide(matches)
+
+    def decide(self, matches: list[Match]) -> Reply:
+        best = matches[0] if matches else None
+        if best is None or best.score < SUGGEST_SCORE:
+            return Reply(UNKNOWN, score=best.score if best else 0.0, topics=self.topics,
+                         message=unknown_message(self.topics))
+        lead = best.score - (matches[1].score if len(matches) > 1 else 0.0)
+        if best.score >= SURE_SCORE or (best.score >= ANSWER_SCORE and lead >= CLEAR_LEAD):
+            return self.answer(best.entry, best.score)
+        return Reply(SUGGEST, score=best.score, suggestions=tuple(matches[:MAX_SUGGESTIONS]),
+                     message="I'm not sure which of these you mean:")
+
+    def answer(self, entry: Entry, score: float = 100.0) -> Reply:
+        return Reply(ANSWERED, entry=entry, score=score, related=self.related_to(entry))
+
+    def related_to(self, entry: Entry) -> tuple[Entry, ...]:
+        """Hand-picked related entries first, then the entries most like this one."""
+        chosen = [self.knowledge.by_id[entry_id] for entry_id in entry.related if entry_id in self.knowledge.by_id]
+        if len(chosen) < MAX_RELATED:
+            for match in self.matcher.rank(entry.question + " " + " ".join(entry.tags), limit=MAX_RELATED + 4):
+                if match.entry.id != entry.id and match.entry not in chosen:
+                    chosen.append(match.entry)
+        return tuple(item for item in chosen if item.id != entry.id)[:MAX_RELATED]
+
+
+def classify_small_talk(text: str) -> str:
+    """'empty', 'greeting', 'thanks' or 'help' when `text` is only that; '' for a real question."""
+    words = tokenise(text)
+    if not words:
+        return "empty"
+    if len(words) > 6:
+        return ""
+    social = _GREETINGS | _THANKS | _HELP
+    content = [word for word in words if word not in _SMALL_TALK_FILLER]
+    if any(word in social for word in content) and all(word in social or word in STOP_WORDS for word in content):
+        for intent, kind in (("help", _HELP), ("thanks", _THANKS)):
+            if kind.intersection(content):
+                return intent
+        return "greeting"
+    if {"what", "can", "do"} <= set(words) and len(words) <= 5:
+        return "help"
+    return ""
+
+
+def small_talk_message(intent: str, topics: tuple[str, ...]) -> str:
+    known = ", ".join(topics)
+    if intent == "thanks":
+        return "Glad to help! Ask me another backend question any time."
+    if intent == "empty":
+        return 'Ask me a backend question, for example: "how do I make a request idempotent?"'
+    opening = "Hi! " if intent == "greeting" else ""
+    return (f"{opening}I answer backend-engineering questions from the team's knowledge base "
+            f"(topics like {known}). Try: \"our API falls over at peak, what do we do?\"")
+
+
+def unknown_message(topics: tuple[str, ...]) -> str:
+    return ("I don't know that one, and I'd rather say so than guess. "
+            f"I can help with backend topics such as {', '.join(topics)}.")

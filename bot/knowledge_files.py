@@ -1,0 +1,50 @@
+"""Finds and reads knowledge YAML files: the shipped pack plus the folders a team adds."""
+
+from pathlib import Path
+
+import yaml
+
+from .core.knowledge import KnowledgeBase, Problem, build_knowledge
+
+
+def shipped_folder() -> Path:
+    """Installed, the pack sits inside the package; in a source checkout (or editable install), beside it."""
+    installed = Path(__file__).parent / "knowledge"
+    return installed if installed.is_dir() else Path(__file__).parent.parent / "knowledge"
+
+
+def find_files(paths: list[Path]) -> list[Path]:
+    """YAML files in `paths` (files or folders), in a stable order, each once."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def read_file(path: Path, problems: list[Problem]) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(str(path), "", "", "file not found"))
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(str(path), "", "", f"cannot be read: {error}"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problems.append(Problem(str(path), "", "", f"is not valid YAML{where}: {getattr(error, 'problem', error)}"))
+    return None
+
+
+def load_knowledge(paths: list[Path]) -> KnowledgeBase:
+    """Every entry of the YAML files under `paths`; raises KnowledgeError naming each broken file/entry/field."""
+    problems: list[Problem] = []
+    documents = []
+    for path in find_files(paths):
+        known_problems = len(problems)
+        data = read_file(path, problems)
+        if len(problems) == known_problems:
+            documents.append((str(path), data))
+    return build_knowledge(documents, problems)
