@@ -97,3 +97,11 @@ def check_slack(settings: Settings) -> str:
     if settings.slack_signing_secret:
         return "http"
     raise ConfigError("Slack needs SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+
+
+def check_discord(settings: Settings) -> None:
+    token = settings.discord_token
+    if not token:
+        raise ConfigError("DISCORD_TOKEN is not set: copy the bot token from the Developer Portal's Bot page")
+    if token.count(".") != 2 or " " in token:
+        raise ConfigError("DISCORD_TOKEN looks wrong: a bot token has three dot-separated parts, with no 'Bot ' prefix")
