@@ -1,23 +1,26 @@
-"""Ranks knowledge entries for a question: IDF-weighted coverage of its words, with typo repair."""
+"""Ranks knowledge entries for a question: IDF-weighted coverage of its words and word pairs, with typo repair."""
 
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
-from .text import STOP_WORDS, stem, to_terms, tokenise
+from .text import ABBREVIATIONS, GENERIC_WORDS, STOP_WORDS, stem, tokenise
 
 # How much a query word counts when found only in a weaker part of an entry.
 PHRASING_STRENGTH = 1.0
-TAG_STRENGTH = 0.7
-ANSWER_STRENGTH = 0.4
+TAG_STRENGTH = 0.8
+ANSWER_STRENGTH = 0.45
 # A word the knowledge never uses still counts against coverage, a little less than the rarest known word:
 # "how do I bake bread" must not look like a strong match for an entry that only shares "how".
 UNKNOWN_WORD_SHARE = 0.8
-TYPO_CUTOFF = 84
+GENERIC_WORD_SHARE = 0.3
+# Adjacent word pairs ("state machine", "event driven") say more than either word alone.
+PAIR_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -26,10 +29,23 @@ class Match:
     score: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Phrasing:
     entry_index: int
     weight: float
+
+
+def content_words(text: str) -> list[str]:
+    return [word for word in tokenise(text) if word not in STOP_WORDS and len(word) > 1]
+
+
+def with_pairs(terms: list[str]) -> list[str]:
+    """The terms followed by each adjacent pair, as 'first_second'."""
+    return terms + [f"{first}_{second}" for first, second in zip(terms, terms[1:])]
+
+
+def entry_terms(text: str) -> set[str]:
+    return set(with_pairs([stem(word) for word in content_words(text)]))
 
 
 class Matcher:
@@ -44,16 +60,20 @@ class Matcher:
         for index, (phrasings, tags, answer) in enumerate(field_terms):
             self._index_entry(index, phrasings, tags, answer)
         self._words = self._vocabulary_words()
-        self._repair = lru_cache(maxsize=20_000)(self._repair_word)
+        self._words_by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in self._words:
+            self._words_by_initial[word[0]].append(word)
+        self._repair = lru_cache(maxsize=50_000)(self._repair_word)
 
     @staticmethod
     def _entry_fields(entry: Entry) -> tuple[list[set[str]], set[str], set[str]]:
-        phrasings = [set(to_terms(text)) for text in (entry.question, entry.label, *entry.aliases) if text]
-        tags = {term for tag in entry.tags for term in to_terms(tag)}
-        answer = set(to_terms(" ".join(entry.answer)))
+        phrasings = [entry_terms(text) for text in (entry.question, entry.label, *entry.aliases) if text]
+        tags = set().union(*(entry_terms(tag) for tag in entry.tags))
+        answer = set().union(*(entry_terms(point) for point in entry.answer))
         return phrasings, tags, answer
 
-    def _inverse_document_frequency(self, field_terms) -> dict[str, float]:
+    @staticmethod
+    def _inverse_document_frequency(field_terms) -> dict[str, float]:
         frequency: dict[str, int] = defaultdict(int)
         for phrasings, tags, answer in field_terms:
             for term in set().union(*phrasings, tags, answer):
@@ -62,14 +82,11 @@ class Matcher:
         return {term: math.log((total + 1) / (count + 0.5)) + 0.1 for term, count in frequency.items()}
 
     def _index_entry(self, index: int, phrasings: list[set[str]], tags: set[str], answer: set[str]) -> None:
-        strengths: dict[str, float] = {}
-        for term in answer:
-            strengths[term] = ANSWER_STRENGTH
-        for term in tags:
-            strengths[term] = TAG_STRENGTH
+        strengths = dict.fromkeys(answer, ANSWER_STRENGTH)
+        strengths.update(dict.fromkeys(tags, TAG_STRENGTH))
         for phrasing in phrasings:
             phrasing_index = len(self._phrasings)
-            self._phrasings.append(_Phrasing(index, sum(self._idf[term] for term in phrasing)))
+            self._phrasings.append(_Phrasing(index, sum(self.weight(term) for term in phrasing)))
             for term in phrasing:
                 strengths[term] = PHRASING_STRENGTH
                 self._in_phrasing[term].append(phrasing_index)
@@ -77,39 +94,54 @@ class Matcher:
             self._strength[term].append((index, strength))
 
     def _vocabulary_words(self) -> dict[str, str]:
-        words: dict[str, str] = {}
+        """Every spelling the knowledge uses, with its stem: what a misspelt word is repaired towards."""
+        words = {short: stem(long.split()[-1]) for short, long in ABBREVIATIONS.items() if len(short) > 3}
         for entry in self.entries:
             for text in (entry.question, *entry.aliases, *entry.tags, *entry.answer):
-                for word in tokenise(text):
-                    if word not in STOP_WORDS and len(word) > 3:
+                for word in content_words(text):
+                    if len(word) > 3:
                         words.setdefault(word, stem(word))
-        return words
+        return {word: term for word, term in words.items() if term in self._idf}
 
     def _repair_word(self, word: str) -> str:
         """The knowledge's own term for a misspelt word, or the word's stem when none is close."""
         term = stem(word)
-        if term in self._idf or len(word) < 5 or not word.isalpha():
+        if term in self._idf or word in GENERIC_WORDS or len(word) < 5 or not word.isalpha():
             return term
-        found = process.extractOne(word, self._words.keys(), scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+        # One slip in a short word, two in a long one; a typo seldom changes the first letter, and holding
+        # that keeps real words ("rain", "functor") from being bent into knowledge words ("main", "function").
+        allowed = 1 if len(word) < 8 else 2
+        candidates = self._words_by_initial.get(word[0], ())
+        found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=allowed)
         return self._words[found[0]] if found else term
 
-    def query_terms(self, text: str) -> list[str]:
-        terms = [self._repair(word) for word in tokenise(text) if word not in STOP_WORDS and len(word) > 1]
-        return list(dict.fromkeys(terms))
-
-    def _weight(self, term: str) -> float:
-        return self._idf.get(term, self._max_idf * UNKNOWN_WORD_SHARE)
+    def weight(self, term: str, generic: frozenset[str] | set[str] = frozenset()) -> float:
+        if "_" in term:
+            return self._idf.get(term, 0.0) * PAIR_SHARE
+        base = self._idf.get(term, self._max_idf * UNKNOWN_WORD_SHARE)
+        return base * GENERIC_WORD_SHARE if term in generic else base
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:
         """The best entries for `text`, best first, each with a score in 0..100."""
-        terms = self.query_terms(text)
-        total = sum(self._weight(term) for term in terms)
-        if not any(term in self._idf for term in terms):
+        query = self.weigh_query(text)
+        if not any(weight and term in self._idf and "_" not in term and weight == self.weight(term)
+                   for term, weight in query.items()):
             return []
+        return self._score(query, limit)
+
+    def weigh_query(self, text: str) -> dict[str, float]:
+        """The query's terms (typos repaired, known word pairs added) with the weight each carries."""
+        words = content_words(text)
+        terms = [self._repair(word) for word in words]
+        generic = {term for word, term in zip(words, terms) if word in GENERIC_WORDS}
+        pairs = [term for term in with_pairs(terms)[len(terms):] if term in self._idf]
+        return {term: self.weight(term, generic) for term in dict.fromkeys(terms + pairs)}
+
+    def _score(self, query: dict[str, float], limit: int) -> list[Match]:
+        total = sum(query.values())
         covered: dict[int, float] = defaultdict(float)
         phrase_hits: dict[int, float] = defaultdict(float)
-        for term in terms:
-            weight = self._weight(term)
+        for term, weight in query.items():
             for index, strength in self._strength.get(term, ()):
                 covered[index] += weight * strength
             for phrasing_index in self._in_phrasing.get(term, ()):
@@ -118,10 +150,9 @@ class Matcher:
         for phrasing_index, hit in phrase_hits.items():
             phrasing = self._phrasings[phrasing_index]
             closeness = 0.7 * hit / total + 0.3 * hit / max(phrasing.weight, hit)
-            if closeness > best_phrase[phrasing.entry_index]:
-                best_phrase[phrasing.entry_index] = closeness
+            best_phrase[phrasing.entry_index] = max(best_phrase[phrasing.entry_index], closeness)
         scored = [
-            Match(self.entries[index], round(100 * (0.55 * value / total + 0.45 * best_phrase[index]), 1))
+            Match(self.entries[index], round(min(100.0, 100 * (0.55 * value / total + 0.45 * best_phrase[index])), 1))
             for index, value in covered.items()
         ]
         scored.sort(key=lambda match: -match.score)

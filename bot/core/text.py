@@ -71,13 +71,30 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-_TOKEN = re.compile(r"[a-z0-9]+")
-_SUFFIXES = (
-    "ational", "ization", "fulness", "ousness", "iveness", "tional", "ations", "ically", "nesses",
-    "ments", "ation", "ities", "ising", "izing", "ility", "ement", "ness", "ment", "ings", "able",
-    "ible", "ical", "ized", "ised", "izes", "ises", "ing", "ies", "ity", "ize", "ise", "ers",
-    "ed", "es", "er", "ly", "al", "s",
+# Everyday words that say little about which backend topic is meant: they still count, but only a little,
+# so "what does this mean" or "who broke it" never looks like a strong match on their account.
+GENERIC_WORDS = frozenset(
+    """
+    problem problems issue issues mean means meaning everyone everybody because broke broken break breaks
+    work works working worked time times right wrong new big small lot lots fix fixing fixed happen happens
+    happening idea ideas advice tip tips practice practices practise approach approaches question questions
+    answer people ppl person day days week today tomorrow yesterday night morning hour minute start started
+    stop stopped look looks looking find found try tried trying think thought say said ask asked call
+    called show shows see seen give put take took come came first last next every many much few whole part
+    point end case cases example simple simplest easy hard difficult important common general specific
+    handle handling deal dealing approach typical usual normal proper correct correctly properly right
+    guide guidance rule rules thumb recommend recommendation suggestions suggest opinion thoughts pros cons
+    vs versus between difference compare worth option options choose choice pick decide better worse
+    """.split()
 )
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+# Longest first, so "optimisation" loses "isation" rather than "ation"; -ise and -ize end up the same.
+_SUFFIXES = tuple(sorted(set("""
+    ational ization isation fulness ousness iveness tional ically ability ation ition ement ment ness ility
+    ity able ible ical ized ised izing ising ize ise ing ency ence ancy ance ent ant ated ating ate ed er ly
+    al ive ic
+    """.split()), key=len, reverse=True))
 _KEEP_WHOLE = frozenset({"kubernetes", "postgres", "redis", "aws", "ddos", "graphql", "rest", "ci", "cd", "sql",
                          "ec2", "vercel", "docker", "kafka", "status", "cors", "https", "jwt", "oauth"})
 
@@ -85,22 +102,30 @@ _KEEP_WHOLE = frozenset({"kubernetes", "postgres", "redis", "aws", "ddos", "grap
 def normalise(text: str) -> str:
     """Lower-case ASCII text with markup, mentions and accents folded away, capped in length."""
     text = text[: MAX_MATCHED_CHARS * 4]
-    text = re.sub(r"<[@#!][^>]*>", " ", text)
+    text = re.sub(r"<[@#!][^>]*>", " ", text.replace("\u2019", "'"))
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    text = text.replace("ci/cd", "ci cd").replace("'", "")
+    # "how's" is "how is", not a word "hows" for typo repair to turn into "show"; "don't" becomes "dont".
+    text = re.sub(r"'s\b", "", text.replace("ci/cd", "ci cd")).replace("'", "")
     return text[:MAX_MATCHED_CHARS]
 
 
 def stem(word: str) -> str:
+    """A light English stemmer: plurals first, then one derivational suffix, so related forms meet."""
     if word in _KEEP_WHOLE or len(word) <= 4:
         return word
+    if word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
             break
     if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "ls":
         word = word[:-1]
-    return word.rstrip("e") if len(word) > 5 else word
+    if len(word) > 4 and word.endswith("y") and word[-2] not in "aeiou":
+        word = word[:-1]
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
 def tokenise(text: str) -> list[str]:

@@ -1,0 +1,129 @@
+"""The installed `backend-bot` command, run as a person runs it, in a subprocess."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COMMAND = str(Path(sys.executable).parent / "backend-bot")
+
+
+@pytest.fixture
+def run(tmp_path):
+    def run_command(*args: str, stdin: str | None = None, **variables: str) -> subprocess.CompletedProcess:
+        env = {key: value for key, value in os.environ.items() if key not in ("KNOWLEDGE_PATH", "BOT_DATABASE")}
+        env["BOT_DATABASE"] = str(tmp_path / "cli.db")
+        env.update(variables)
+        return subprocess.run([COMMAND, *args], input=stdin, capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=60)
+    return run_command
+
+
+def test_ask_prints_the_answer_and_numbered_related_questions(run):
+    result = run("ask", "how", "do", "I", "make", "a", "request", "idempotent?")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("How do I make a function or request idempotent?")
+    assert "Related questions:\n  1. " in result.stdout
+
+
+def test_ask_json_prints_the_documented_object(run):
+    result = run("ask", "--json", "when should we use a cache?")
+    reply = json.loads(result.stdout)
+    assert reply["status"] == "answered"
+    assert reply["entry"]["id"] == "when-cache"
+    assert set(reply) >= {"status", "entry", "score", "related", "suggestions"}
+    assert 0 < reply["score"] <= 100
+    assert all(set(item) == {"id", "question"} for item in reply["related"])
+
+
+def test_ask_json_dash_answers_one_question_per_line_of_stdin(run):
+    result = run("ask", "--json", "-", stdin="how to scale backend?\n\nwhat's the weather in lisbon\nhi\n")
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [reply["status"] for reply in replies] == ["answered", "unknown", "unknown"]
+    assert replies[0]["entry"]["id"] == "scale-backend"
+    assert replies[2]["entry"] is None
+
+
+def test_an_empty_question_gets_a_usage_hint(run):
+    result = run("ask", "   ")
+    assert result.returncode == 2
+    assert "Ask a backend question, for example" in result.stderr
+
+
+def test_every_question_asked_is_logged_in_the_database(run, tmp_path):
+    run("ask", "when should we use a cache?")
+    run("ask", "what's the weather in lisbon")
+    rows = sqlite3.connect(tmp_path / "cli.db").execute(
+        "SELECT platform, text, status, entry_id FROM questions ORDER BY id").fetchall()
+    assert rows == [("console", "when should we use a cache?", "answered", "when-cache"),
+                    ("console", "what's the weather in lisbon", "unknown", None)]
+
+
+def test_eval_prints_the_four_figures(run, tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"q": "how to scale backend?", "expect": "scale-backend"}\n'
+                     '{"q": "best pizza in town", "expect": null}\n')
+    result = run("eval", str(cases))
+    assert result.returncode == 0, result.stderr
+    assert "answered correctly: 1/1 (100.0%)" in result.stdout
+    assert "out-of-scope declined: 1/1 (100.0%)" in result.stdout
+    assert "confidently wrong: 0/2 (0.0%)" in result.stdout
+    figures = json.loads(run("eval", str(cases), "--json").stdout)
+    assert figures["found"]["count"] == 1
+
+
+def test_kb_check_lists_every_problem_of_a_broken_file_and_fails(run, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("entries:\n  - id: x\n    question: ''\n    answer: ok\n  - id: y\n    question: q\n")
+    result = run("kb", "check", str(broken))
+    assert result.returncode == 1
+    assert f"{broken}: entry 'x' (#1): question: is missing or empty" in result.stderr
+    assert f"{broken}: entry 'y' (#2): answer: is missing or empty" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_broken_knowledge_folder_stops_start_up_with_the_message_not_a_traceback(run, tmp_path):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "ops.yaml").write_text("entries:\n  - id: on-call\n    question: who is on call?\n")
+    result = run("ask", "how to scale backend?", KNOWLEDGE_PATH=str(folder))
+    assert result.returncode == 1
+    assert f"{folder / 'ops.yaml'}: entry 'on-call' (#1): answer: is missing or empty" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_kb_list_shows_what_is_loaded_including_extra_folders(run, tmp_path):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "ops.yaml").write_text("entries:\n  - id: on-call\n    question: Who is on call?\n    answer: See the rota.\n")
+    result = run("kb", "list", KNOWLEDGE_PATH=str(folder))
+    assert "scale-backend" in result.stdout and "on-call" in result.stdout
+    assert len(result.stdout.splitlines()) == 28 + 2
+
+
+def test_an_unwritable_database_path_gets_a_clear_error(run, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run("ask", "how to scale backend?", BOT_DATABASE=str(blocker / "bot.db"))
+    assert result.returncode == 2
+    assert f"cannot use the database at {blocker / 'bot.db'}" in result.stderr
+    assert "BOT_DATABASE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_that_is_not_sqlite_gets_a_clear_error(run, tmp_path):
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    result = run("ask", "how to scale backend?", BOT_DATABASE=str(garbage))
+    assert result.returncode == 2
+    assert "cannot use the database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chat_follows_a_related_question_by_its_number(run):
+    result = run("chat", stdin="how do I make a request idempotent?\n1\nquit\n")
+    first_related = result.stdout.split("Related questions:\n  1. ")[1].splitlines()[0]
+    assert result.stdout.count(first_related) >= 2
+    assert result.returncode == 0

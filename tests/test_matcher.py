@@ -1,0 +1,103 @@
+"""The matcher finds the right entry for the ways people really ask, and declines what it does not know."""
+
+import pytest
+
+from bot.core.replies import ANSWERED, SUGGEST, UNKNOWN, Responder
+from bot.knowledge_files import load_knowledge, shipped_folder
+
+
+@pytest.fixture(scope="module")
+def responder() -> Responder:
+    return Responder(load_knowledge([shipped_folder()]))
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("how do I make my payment endpoint idempotant", "make-idempotent"),
+    ("when shuold we use a cahce", "when-cache"),
+    ("obsevability: why bother?", "why-observability"),
+    ("distrubuted systems pitfalls", "distributed-systems"),
+])
+def test_typos_are_repaired_against_the_knowledge_vocabulary(responder, question, entry_id):
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("k8s vs ec2 vs vercel for a small api?", "vercel-serverless-k8s-ec2"),
+    ("how do we run db migrations in prod without downtime", "db-migrations"),
+    ("rest or gql for the new mobile app?", "rest-vs-graphql"),
+    ("how to set up ci/cd", "cicd"),
+])
+def test_abbreviations_mean_what_engineers_mean(responder, question, entry_id):
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("a customer got charged twice after clicking pay two times", "make-idempotent"),
+    ("our api falls over at peak, what do we do?", "scale-backend"),
+    ("the payment provider's callback never showed up", "webhook-not-arriving"),
+    ("two requests update the same account balance at once and we lose money", "concurrency-shared-resource"),
+])
+def test_problem_descriptions_find_the_entry_that_solves_them(responder, question, entry_id):
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
+
+
+@pytest.mark.parametrize("question", [
+    "what's the weather like in paris tomorrow",
+    "recommend a good pizza place near the office",
+    "how do i center a div with flexbox",
+    "who won the football match last night",
+    "asdf qwerty zxcv",
+])
+def test_questions_outside_the_knowledge_are_never_answered(responder, question):
+    assert responder.reply_to(question).status != ANSWERED
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("hi", "greeting"), ("Hello there!", "greeting"), ("thanks a lot", "thanks"), ("thank you!", "thanks"),
+    ("help", "help"), ("what can you do?", "help"), ("   ", "empty"),
+])
+def test_greetings_and_thanks_get_a_friendly_reply_not_an_answer(responder, text, intent):
+    reply = responder.reply_to(text)
+    assert (reply.status, reply.intent, reply.entry) == (UNKNOWN, intent, None)
+    assert reply.message
+
+
+def test_an_answer_offers_up_to_three_related_questions_hand_picked_first(responder):
+    reply = responder.reply_to("how do I make a request idempotent?")
+    assert reply.entry.id == "make-idempotent"
+    assert 1 <= len(reply.related) <= 3
+    assert reply.related[0].id == reply.entry.related[0]
+    assert reply.entry not in reply.related
+
+
+def test_a_vague_question_gets_did_you_mean_with_three_candidates(responder):
+    reply = responder.reply_to("consistency")
+    assert reply.status == SUGGEST
+    assert len(reply.suggestions) == 3
+    assert "eventual-consistency" in {match.entry.id for match in reply.suggestions}
+
+
+def test_an_unknown_reply_is_honest_and_says_what_the_bot_knows(responder):
+    reply = responder.reply_to("how do I bake sourdough bread")
+    assert reply.status == UNKNOWN
+    assert "I don't know" in reply.message and reply.topics
+
+
+@pytest.mark.parametrize("text", [
+    "🚀🔥 how do we scale the backend? 🙏",
+    "**how** do we _scale_ the `backend`?",
+    "<!channel> how do we scale the backend?",
+    "бэкенд how do we scale the backend",
+])
+def test_emoji_markup_and_other_scripts_do_no_harm(responder, text):
+    reply = responder.reply_to(text)
+    assert (reply.status, reply.entry.id) == (ANSWERED, "scale-backend")
+
+
+def test_a_50000_character_message_is_answered(responder):
+    reply = responder.reply_to("how do we scale the backend? " + "lorem ipsum " * 4200)
+    assert reply.status in (ANSWERED, SUGGEST, UNKNOWN)
+    assert reply.entry is None or reply.entry.id == "scale-backend"
