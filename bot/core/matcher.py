@@ -14,19 +14,21 @@ from .text import ABBREVIATIONS, GENERIC_WORDS, STOP_WORDS, stem, tokenise
 # How much a query word counts when found only in a weaker part of an entry.
 PHRASING_STRENGTH = 1.0
 TAG_STRENGTH = 0.8
-ANSWER_STRENGTH = 0.45
+ANSWER_STRENGTH = 0.3
 # A word the knowledge never uses still counts against coverage, a little less than the rarest known word:
 # "how do I bake bread" must not look like a strong match for an entry that only shares "how".
 UNKNOWN_WORD_SHARE = 0.8
 GENERIC_WORD_SHARE = 0.3
 # Adjacent word pairs ("state machine", "event driven") say more than either word alone.
-PAIR_SHARE = 0.6
+PAIR_SHARE = 0.4
 
 
 @dataclass(frozen=True)
 class Match:
     entry: Entry
     score: float
+    # The question's topical words found in the entry's question, aliases or tags: the evidence for it.
+    matched: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,15 @@ class Matcher:
 
     def _vocabulary_words(self) -> dict[str, str]:
         """Every spelling the knowledge uses, with its stem: what a misspelt word is repaired towards."""
-        words = {short: stem(long.split()[-1]) for short, long in ABBREVIATIONS.items() if len(short) > 3}
+        # A misspelt stop word ("shuold") is repaired to nothing rather than counted as an unknown word.
+        words = {word: "" for word in STOP_WORDS if len(word) > 4}
+        words.update({short: stem(long.split()[-1]) for short, long in ABBREVIATIONS.items() if len(short) > 3})
         for entry in self.entries:
             for text in (entry.question, *entry.aliases, *entry.tags, *entry.answer):
                 for word in content_words(text):
                     if len(word) > 3:
                         words.setdefault(word, stem(word))
-        return {word: term for word, term in words.items() if term in self._idf}
+        return {word: term for word, term in words.items() if term in self._idf or not term}
 
     def _repair_word(self, word: str) -> str:
         """The knowledge's own term for a misspelt word, or the word's stem when none is close."""
@@ -123,27 +127,30 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:
         """The best entries for `text`, best first, each with a score in 0..100."""
-        query = self.weigh_query(text)
-        if not any(weight and term in self._idf and "_" not in term and weight == self.weight(term)
-                   for term, weight in query.items()):
-            return []
-        return self._score(query, limit)
+        weights, topical = self.weigh_query(text)
+        return self._score(weights, topical, limit) if topical else []
 
-    def weigh_query(self, text: str) -> dict[str, float]:
-        """The query's terms (typos repaired, known word pairs added) with the weight each carries."""
-        words = content_words(text)
-        terms = [self._repair(word) for word in words]
+    def weigh_query(self, text: str) -> tuple[dict[str, float], set[str]]:
+        """The query's terms (typos repaired, known word pairs added) with their weights, and which are topical:
+        words the knowledge uses that are not everyday words."""
+        repaired = [(word, self._repair(word)) for word in content_words(text)]
+        words = [word for word, term in repaired if term]
+        terms = [term for word, term in repaired if term]
         generic = {term for word, term in zip(words, terms) if word in GENERIC_WORDS}
         pairs = [term for term in with_pairs(terms)[len(terms):] if term in self._idf]
-        return {term: self.weight(term, generic) for term in dict.fromkeys(terms + pairs)}
+        topical = {term for term in terms if term in self._idf and term not in generic}
+        return {term: self.weight(term, generic) for term in dict.fromkeys(terms + pairs)}, topical
 
-    def _score(self, query: dict[str, float], limit: int) -> list[Match]:
+    def _score(self, query: dict[str, float], topical: set[str], limit: int) -> list[Match]:
         total = sum(query.values())
         covered: dict[int, float] = defaultdict(float)
+        matched: dict[int, list[str]] = defaultdict(list)
         phrase_hits: dict[int, float] = defaultdict(float)
         for term, weight in query.items():
             for index, strength in self._strength.get(term, ()):
                 covered[index] += weight * strength
+                if term in topical and strength > ANSWER_STRENGTH:
+                    matched[index].append(term)
             for phrasing_index in self._in_phrasing.get(term, ()):
                 phrase_hits[phrasing_index] += weight
         best_phrase: dict[int, float] = defaultdict(float)
@@ -152,7 +159,8 @@ class Matcher:
             closeness = 0.7 * hit / total + 0.3 * hit / max(phrasing.weight, hit)
             best_phrase[phrasing.entry_index] = max(best_phrase[phrasing.entry_index], closeness)
         scored = [
-            Match(self.entries[index], round(min(100.0, 100 * (0.55 * value / total + 0.45 * best_phrase[index])), 1))
+            Match(self.entries[index], round(min(100.0, 100 * (0.55 * value / total + 0.45 * best_phrase[index])), 1),
+                  tuple(matched[index]))
             for index, value in covered.items()
         ]
         scored.sort(key=lambda match: -match.score)

@@ -60,10 +60,10 @@ STOP_WORDS = frozenset(
     """
     a about above after again all also am an and any are as at be been before being below between both but by
     can could did do does doing done during each either else ever few for from further get gets getting
-    got had has have having he her here hers him his how i if in into is it its itself just let lets like me
+    got had has have having he her here hers him his  i if in into is it its itself just let lets like me
     might more most must my myself no nor not now of off on once only or other our ours ourselves out over own
     please same she should so some such than that the their theirs them then there these they this those
-    through to too under until up very was we were what whats when where which while who whom why will with
+    through to too under until up very was we were  whats  where which while who whom  will with
     would you your yours yourself yourselves hey hi hello thanks thank ok okay yeah yes guys folks team anyone
     someone somebody something anything thing things stuff really actually basically maybe kind sort best way
     ways good better use using used need needs want wants know tell explain help us im ive dont cant wont isnt
@@ -71,7 +71,8 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-# Everyday words that say little about which backend topic is meant: they still count, but only a little,
+# Everyday words that say little about which backend topic is meant (question words among them: "why" and
+# "how" still tell "why observability" from "how to implement observability") about which backend topic is meant: they still count, but only a little,
 # so "what does this mean" or "who broke it" never looks like a strong match on their account.
 GENERIC_WORDS = frozenset(
     """
@@ -81,10 +82,11 @@ GENERIC_WORDS = frozenset(
     answer people ppl person day days week today tomorrow yesterday night morning hour minute start started
     stop stopped look looks looking find found try tried trying think thought say said ask asked call
     called show shows see seen give put take took come came first last next every many much few whole part
-    point end case cases example simple simplest easy hard difficult important common general specific
+    point end case cases example simple simplest easy hard difficult common general specific
     handle handling deal dealing approach typical usual normal proper correct correctly properly right
     guide guidance rule rules thumb recommend recommendation suggestions suggest opinion thoughts pros cons
     vs versus between difference compare worth option options choose choice pick decide better worse
+    how why when what explain meaning making
     """.split()
 )
 
