@@ -56,6 +56,17 @@ ABBREVIATIONS = {
     "sql": "sql",
 }
 
+# Everyday words for one idea, folded to one word on both sides (question and knowledge) so a person need not
+# use the knowledge's own wording: "it ran twice", "duplicate rows" and "double charge" all meet.
+SYNONYMS = {
+    **dict.fromkeys("twice double doubled duplicated duplicates repeated dupes dupe".split(), "duplicate"),
+    **dict.fromkeys("sluggish laggy slowness slowly".split(), "slow"),
+    **dict.fromkeys("crash crashes crashed crashing dies died dying outage outages".split(), "failure"),
+    **dict.fromkeys("servers boxes vms vm instances".split(), "server"),
+    **dict.fromkeys("simultaneous simultaneously concurrently parallel".split(), "concurrent"),
+    **dict.fromkeys("broadcast publish publishes subscribe subscribers pubsub".split(), "event"),
+}
+
 STOP_WORDS = frozenset(
     """
     a about above after again all also am an and any are as at be been before being below between both but by
@@ -134,7 +145,7 @@ def tokenise(text: str) -> list[str]:
     """Words of `text` after normalisation and abbreviation expansion, stop words kept."""
     words: list[str] = []
     for token in _TOKEN.findall(normalise(text)):
-        words.extend(ABBREVIATIONS.get(token, token).split())
+        words.extend(SYNONYMS.get(word, word) for word in ABBREVIATIONS.get(token, token).split())
     return words
 
 
