@@ -82,9 +82,10 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-# Everyday words that say little about which backend topic is meant (question words among them: "why" and
-# "how" still tell "why observability" from "how to implement observability") about which backend topic is meant: they still count, but only a little,
-# so "what does this mean" or "who broke it" never looks like a strong match on their account.
+# Everyday words that say little about which backend topic is meant: they still count, but only a little, so
+# "what does this mean" or "who broke it" never looks like a strong match on their account. Question words are
+# here rather than among the stop words because "why" and "how" tell "why observability" from "how to
+# implement observability".
 GENERIC_WORDS = frozenset(
     """
     problem problems issue issues mean means meaning everyone everybody because broke broken break breaks
