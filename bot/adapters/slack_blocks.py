@@ -1,0 +1,151 @@
+"""Renders replies as Slack Block Kit messages within Slack's limits, and edits them after a button click."""
+
+from ..core.knowledge import MAX_LABEL_CHARS, Entry, shorten
+from ..core.replies import ANSWERED, SUGGEST, Reply
+
+# Slack rejects a whole message with invalid_blocks when one of these is exceeded (DESIGN.md "Platform limits").
+MAX_SECTION_CHARS = 3000
+MAX_BLOCKS = 50
+MAX_TEXT_CHARS = 3000
+MAX_ECHO_CHARS = 200
+
+ANSWER_ACTION = "answer_entry"
+HELPFUL, NOT_HELPFUL, NONE_OF_THESE = "helpful", "not_helpful", "none_of_these"
+FEEDBACK_BLOCK, NOTE_BLOCK = "feedback", "feedback_note"
+
+
+def escape(text: str) -> str:
+    """Slack's escaping: with &, < and > escaped, `<!channel>` or `<@U1>` shows as text and pings nobody."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_text(text: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
+    """`text` in pieces of at most `limit` characters, broken between lines, else between words."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for part in _split_line(line, limit):
+            joined = f"{current}\n{part}" if current else part
+            if len(joined) <= limit:
+                current = joined
+            else:
+                pieces.append(current)
+                current = part
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def _split_line(line: str, limit: int) -> list[str]:
+    parts: list[str] = []
+    while len(line) > limit:
+        cut = line.rfind(" ", 0, limit + 1)
+        cut = cut if cut > 0 else limit
+        parts.append(line[:cut].rstrip())
+        line = line[cut:].lstrip()
+    parts.append(line)
+    return parts
+
+
+def encode_value(question_id: int, entry_id: str = "") -> str:
+    return f"{question_id}|{entry_id}"
+
+
+def decode_value(value) -> tuple[int, str]:
+    """(question id, entry id) from a button value; ValueError when the value was not written by us."""
+    question_id, separator, entry_id = str(value).partition("|")
+    if not separator or not question_id.isdigit():
+        raise ValueError(f"not a backend-bot button value: {str(value)[:80]!r}")
+    return int(question_id), entry_id
+
+
+def section(text: str, block_id: str | None = None, verbatim: bool = False) -> dict:
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": verbatim}}
+    return {**block, "block_id": block_id} if block_id else block
+
+
+def context(text: str, block_id: str | None = None) -> dict:
+    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": text, "verbatim": True}]}
+    return {**block, "block_id": block_id} if block_id else block
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    element = {"type": "button", "text": {"type": "plain_text", "text": shorten(text, MAX_LABEL_CHARS), "emoji": True},
+               "action_id": action_id, "value": value}
+    return {**element, "style": style} if style else element
+
+
+def entry_buttons(entries: list[Entry], question_id: int) -> list[dict]:
+    # action_ids must differ within one actions block, so each carries its position.
+    return [button(entry.short_label, f"{ANSWER_ACTION}_{position}", encode_value(question_id, entry.id))
+            for position, entry in enumerate(entries)]
+
+
+def render_reply(reply: Reply, question_id: int, asked: str = "") -> dict:
+    """A chat.postMessage-ready message: `blocks`, and `text` for notifications and old clients."""
+    if reply.status == ANSWERED and reply.entry:
+        return render_answer(reply, question_id)
+    if reply.status == SUGGEST:
+        return render_suggestions(reply, question_id, asked)
+    blocks = [section(escape(reply.message), "notice")]
+    if reply.intent == "question" and asked.strip():
+        blocks.append(asked_context(asked))
+    return {"text": escape(reply.message), "blocks": blocks}
+
+
+def asked_context(asked: str) -> dict:
+    return context(f"You asked: “{escape(shorten(asked, MAX_ECHO_CHARS))}”", "asked")
+
+
+def render_answer(reply: Reply, question_id: int) -> dict:
+    entry = reply.entry
+    body = f"*{escape(entry.question)}*\n{escape(entry.answer_text)}"
+    room = MAX_BLOCKS - 4
+    pieces = split_text(body)
+    if len(pieces) > room:
+        pieces = pieces[: room - 1] + [shorten(pieces[room - 1], MAX_SECTION_CHARS - 40) + " (answer cut short)"]
+    blocks = [section(piece, f"answer_{number}") for number, piece in enumerate(pieces)]
+    blocks.append(context(f"Answered from the knowledge base entry `{escape(entry.id)}`", "source"))
+    if reply.related:
+        blocks.append({"type": "actions", "block_id": "related",
+                       "elements": entry_buttons(list(reply.related), question_id)})
+    blocks.append(feedback_block(question_id, entry.id))
+    text = shorten(f"{entry.question} {entry.answer_text}", MAX_TEXT_CHARS)
+    return {"text": escape(text), "blocks": blocks}
+
+
+def feedback_block(question_id: int, entry_id: str) -> dict:
+    value = encode_value(question_id, entry_id)
+    return {"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": [
+        button("👍 Helpful", f"feedback_{HELPFUL}", value),
+        button("👎 Not helpful", f"feedback_{NOT_HELPFUL}", value),
+    ]}
+
+
+def render_suggestions(reply: Reply, question_id: int, asked: str) -> dict:
+    entries = [match.entry for match in reply.suggestions]
+    elements = entry_buttons(entries, question_id)
+    elements.append(button("None of these", NONE_OF_THESE, encode_value(question_id)))
+    blocks = [section("I'm not sure which of these you mean. Did you mean:", "did_you_mean")]
+    if asked.strip():
+        blocks.append(asked_context(asked))
+    blocks.append({"type": "actions", "block_id": "suggestions", "elements": elements})
+    text = "Did you mean: " + "; ".join(entry.question for entry in entries) + "?"
+    return {"text": escape(shorten(text, MAX_TEXT_CHARS)), "blocks": blocks}
+
+
+def feedback_note(votes: list[str]) -> str:
+    """The thank-you line under an answer, counting everyone's current vote."""
+    helpful, not_helpful = votes.count(HELPFUL), votes.count(NOT_HELPFUL)
+    people = "person" if helpful == 1 else "people"
+    return f"Thanks for the feedback! {helpful} {people} found this helpful, {not_helpful} did not."
+
+
+MISS_NOTE = ("Thanks, noted that none of these matched: it is logged so the knowledge base can grow. "
+             "Try asking in other words.")
+
+
+def with_note(blocks: list[dict], note: str) -> list[dict]:
+    """The message's blocks with `note` as the last block, replacing an earlier note."""
+    kept = [block for block in blocks if block.get("block_id") != NOTE_BLOCK]
+    return kept + [context(escape(note), NOTE_BLOCK)]

@@ -1,0 +1,19 @@
+"""The app manifest in the repo asks for what the bot answers: its events, /backend, buttons, Socket Mode."""
+
+import yaml
+
+from bot.adapters.slack import COMMAND
+
+
+def test_slack_manifest_matches_what_the_bot_answers(repo_root):
+    manifest = yaml.safe_load((repo_root / "slack-manifest.yaml").read_text(encoding="utf-8"))
+    settings = manifest["settings"]
+
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_mention", "message.im"]
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["app_mentions:read", "chat:write", "commands",
+                                                                  "im:history"]
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == COMMAND and len(command["description"]) <= 100
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False  # people can DM it
