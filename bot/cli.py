@@ -91,6 +91,13 @@ def command_serve(args: argparse.Namespace) -> int:
     return serve(load_settings(), port=args.port)
 
 
+def command_discord(args: argparse.Namespace) -> int:
+    from .adapters.discord_invite import make_invite_url
+
+    print(make_invite_url(load_settings()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="backend-bot", description="Backend-engineering answers in chat.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the bot does")
@@ -113,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the Slack and Discord bots whose tokens are set")
     serve.add_argument("--port", type=int, default=None, help="HTTP port for Slack's HTTP mode (default PORT)")
     serve.set_defaults(run=command_serve)
+    discord = commands.add_parser("discord", help="Discord set-up")
+    discord_commands = discord.add_subparsers(dest="discord_command", required=True)
+    discord_commands.add_parser("invite", help="print the link that adds the bot to a server")
+    discord.set_defaults(run=command_discord)
     return parser
 
 

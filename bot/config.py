@@ -28,6 +28,7 @@ class Settings:
     discord_api_url: str = ""
     discord_gateway_url: str = ""
     discord_guild_id: str = ""
+    discord_application_id: str = ""
     bot_admins: frozenset[str] = field(default_factory=frozenset)
     port: int = 3000
 
@@ -67,6 +68,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         discord_api_url=get("DISCORD_API_URL"),
         discord_gateway_url=get("DISCORD_GATEWAY_URL"),
         discord_guild_id=get("DISCORD_GUILD_ID"),
+        discord_application_id=get("DISCORD_APPLICATION_ID"),
         bot_admins=frozenset(part.strip() for part in get("BOT_ADMINS").split(",") if part.strip()),
         port=_port(get("PORT")),
     )

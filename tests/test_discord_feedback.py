@@ -1,0 +1,41 @@
+"""Helpful / not helpful votes are stored, one per person per answer; the voter gets a private thank-you."""
+
+from discord_standin import (ALICE, discord_bot, discord_client, discord_server,  # noqa: F401
+                             discord_settings)
+
+EPHEMERAL = 64
+BOB = {**ALICE, "id": "4400000000000000044", "username": "bob", "global_name": "Bob"}
+
+
+async def answered_message(server, client) -> dict:
+    await server.post_message(f"<@{client.user.id}> How do I test a backend?")
+    [message] = await server.wait_until(lambda: server.messages)
+    return message
+
+
+def vote_button(server, message: dict, verdict: str) -> str:
+    return next(custom_id for custom_id in server.button_ids(message) if f":{verdict}" in custom_id)
+
+
+async def test_helpful_vote_is_stored_with_the_question_and_entry(discord_client, discord_server, discord_bot):
+    message = await answered_message(discord_server, discord_client)
+    clicked = await discord_server.click(message, vote_button(discord_server, message, "helpful"))
+    callback = await discord_server.callback_for(clicked)
+    assert callback["data"]["flags"] & EPHEMERAL
+    assert "Thanks" in callback["data"]["embeds"][0]["description"]
+    [question] = discord_bot.storage.questions()
+    [vote] = discord_bot.storage.feedback()
+    assert (vote["question_id"], vote["user"], vote["verdict"], vote["entry_id"]) == (
+        question["id"], ALICE["id"], "helpful", "test-backend")
+
+
+async def test_second_vote_by_the_same_person_replaces_the_first(discord_client, discord_server, discord_bot):
+    message = await answered_message(discord_server, discord_client)
+    first = await discord_server.click(message, vote_button(discord_server, message, "helpful"))
+    await discord_server.callback_for(first)
+    second = await discord_server.click(message, vote_button(discord_server, message, "not_helpful"))
+    await discord_server.callback_for(second)
+    third = await discord_server.click(message, vote_button(discord_server, message, "helpful"), user=BOB)
+    await discord_server.callback_for(third)
+    votes = {vote["user"]: vote["verdict"] for vote in discord_bot.storage.feedback()}
+    assert votes == {ALICE["id"]: "not_helpful", BOB["id"]: "helpful"}
