@@ -12,6 +12,7 @@ from .core.evaluation import evaluate, percent
 from .core.knowledge import KnowledgeError
 from .core.replies import Request
 from .knowledge_files import load_knowledge, shipped_folder
+from .schedule_cli import add_commands as add_schedule_commands
 from .storage import StorageError
 
 EXIT_USAGE = 2
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     discord_commands = discord.add_subparsers(dest="discord_command", required=True)
     discord_commands.add_parser("invite", help="print the link that adds the bot to a server")
     discord.set_defaults(run=command_discord)
+    add_schedule_commands(commands)
     return parser
 
 

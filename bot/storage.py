@@ -30,6 +30,39 @@ def m001_questions(db: Database) -> None:
     db["seen_events"].create({"platform": str, "event_id": str, "seen_at": str}, pk=("platform", "event_id"))
 
 
+@migrations()
+def m002_schedules(db: Database) -> None:
+    """Daily tips and quizzes (issue 5); the unique indexes are what make posts and answers exactly-once."""
+    db["schedules"].create({
+        "id": int, "platform": str, "workspace": str, "channel": str, "kind": str, "time": str, "timezone": str,
+        "days": str, "close_minutes": int, "enabled": int, "paused_reason": str, "updated_at": str,
+        "updated_by": str,
+    }, pk="id", not_null={"platform", "channel", "kind", "time", "timezone", "days"},
+        defaults={"workspace": "", "enabled": 1, "paused_reason": "", "close_minutes": 480})
+    db["schedules"].create_index(["platform", "channel", "kind"], unique=True)
+    db["posts"].create({
+        "id": int, "schedule_id": int, "local_date": str, "status": str, "attempts": int, "next_attempt_at": str,
+        "reason": str, "claimed_at": str, "sent_at": str, "message_ref": str, "entry_id": str, "quiz_id": int,
+    }, pk="id", defaults={"attempts": 0, "reason": ""})
+    db["posts"].create_index(["schedule_id", "local_date"], unique=True)
+    db["posts"].create_index(["status", "next_attempt_at"])
+    db["tips_shown"].create({"audience": str, "round": int, "entry_id": str, "shown_at": str},
+                            pk=("audience", "round", "entry_id"))
+    db["quizzes"].create({
+        "id": int, "schedule_id": int, "platform": str, "workspace": str, "channel": str, "timezone": str,
+        "local_date": str, "entry_id": str, "card": str, "state": str, "close_minutes": int, "posted_at": str,
+        "close_at": str, "closed_at": str, "revealed_at": str, "message_ref": str, "reveal_status": str,
+        "reveal_attempts": int, "reveal_next_at": str, "reveal_reason": str,
+    }, pk="id", defaults={"state": "open", "reveal_status": "pending", "reveal_attempts": 0, "workspace": "",
+                          "reveal_reason": ""})
+    db["quizzes"].create_index(["state", "close_at"])
+    db["quizzes"].create_index(["platform", "channel", "local_date"])
+    db["quizzes"].create_index(["platform", "workspace"])
+    db["quiz_answers"].create({
+        "quiz_id": int, "user": str, "choice": str, "correct": int, "answered_at": str,
+    }, pk=("quiz_id", "user"), foreign_keys=[("quiz_id", "quizzes", "id")])
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -8,6 +8,7 @@ TIP, QUIZ = "tip", "quiz"
 KINDS = (TIP, QUIZ)
 ON, OFF, SHOW, LEADERBOARD = "on", "off", "show", "leaderboard"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_DAYS = "mon-fri"
 # The default: a quiz stays open for answers for 8 hours after it is posted.
@@ -70,8 +71,8 @@ def parse_timezone(text: str) -> str:
 
 
 def _day(word: str) -> int:
-    for number, day in enumerate(WEEKDAYS):
-        if len(word) >= 3 and (day.startswith(word) or word.startswith(day)):
+    for number, day in enumerate(_DAY_NAMES):
+        if len(word) >= 3 and day.startswith(word):
             return number
     raise ValueError(word)
 
@@ -90,7 +91,7 @@ def parse_days(text: str) -> str:
                 # Ranges may wrap the week: fri-mon is Friday to Monday.
                 numbers.update((start + step) % 7 for step in range((end - start) % 7 + 1))
     except ValueError:
-        raise CommandError(f"{text!r} are not weekdays I understand: use mon-fri, daily, weekends "
+        raise CommandError(f"{text!r} is not a list of weekdays I understand: use mon-fri, daily, weekends "
                            "or a list such as mon,wed,fri") from None
     return format_days(numbers)
 

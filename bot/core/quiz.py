@@ -15,6 +15,8 @@ CORRECT, WRONG, ALREADY_ANSWERED, NOT_OPEN, NOT_AN_OPTION = (
 REVERSE_SHARE = 1 / 3
 # Long enough to carry the gist of an answer, short enough that four of them read well in one message.
 EXCERPT_CHARS = 280
+# The reveal names at most this many people, so it fits one message (Discord content allows 2000 characters).
+MAX_NAMED = 50
 _NEXT_STATE = {OPEN: CLOSED, CLOSED: REVEALED}
 _PROMPTS = {
     PICK_ANSWER: "Which answer fits this question?",
@@ -147,12 +149,24 @@ def judge(card: QuizCard, state: str, choice: str) -> str:
     return CORRECT if option.letter == card.correct else WRONG
 
 
+@dataclass(frozen=True)
+class AnswerResult:
+    """How a click on an option went, and the message only that person sees."""
+
+    outcome: str
+    message: str
+
+    @property
+    def is_counted(self) -> bool:
+        return self.outcome in (CORRECT, WRONG)
+
+
 def answer_message(outcome: str, reveal_at: str = "") -> str:
     """What the person who clicked alone sees; `reveal_at` says when everyone sees the answer."""
     when = f" The answer is revealed to everyone at {reveal_at}." if reveal_at else ""
     return {
         CORRECT: "Right! That counts towards your score and streak." + when,
-        WRONG: "Not this time. Your answer is in; come back tomorrow for a new quiz." + when,
+        WRONG: "Not this time. Your answer is in; there's a new quiz on the next quiz day." + when,
         ALREADY_ANSWERED: "You've already answered this quiz: one answer per person, and your first one counts."
                           + when,
         NOT_OPEN: "This quiz is closed, so answers no longer count. A new one comes with the next quiz day.",
@@ -175,10 +189,16 @@ class QuizResult:
     @property
     def summary(self) -> str:
         right = self.card.right_option
+        if not self.answered:
+            return f"The answer: {right.letter}. {right.text}\nNobody answered this one."
         people = "1 person answered" if self.answered == 1 else f"{self.answered} people answered"
         return f"The answer: {right.letter}. {right.text}\n{people}, {self.share_right}% got it right."
 
     def winners_text(self, mention=lambda user: f"<@{user}>") -> str:
+        if not self.answered:
+            return "Nobody answered today's quiz. There's a new one on the next quiz day!"
         if not self.correct_users:
             return "Nobody got today's quiz right. There's always tomorrow!"
-        return "Today's correct answers came from " + ", ".join(mention(user) for user in self.correct_users) + "."
+        named = ", ".join(mention(user) for user in self.correct_users[:MAX_NAMED])
+        more = len(self.correct_users) - MAX_NAMED
+        return f"Today's correct answers came from {named}" + (f" and {more} more." if more > 0 else ".")

@@ -1,0 +1,233 @@
+"""Schedules, their posts (one per schedule per local date) and tip rotation, in the bot's SQLite database."""
+
+import random
+import sqlite3
+import threading
+import weakref
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from .core.commands import ScheduleSpec, describe_spec
+from .core.knowledge import Entry
+from .core.tips import is_round_over, next_tip
+from .storage import StorageError, _stamp
+
+SENDING, RETRY, SENT, FAILED = "sending", "retry", "sent", "failed"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    kind: str
+    time: str
+    timezone: str
+    days: str
+    close_minutes: int
+    enabled: bool
+    paused_reason: str
+    updated_at: datetime | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.enabled and not self.paused_reason
+
+    @property
+    def spec(self) -> ScheduleSpec:
+        return ScheduleSpec(self.time, self.timezone, self.days, self.close_minutes)
+
+    def describe(self) -> str:
+        state = "" if self.enabled else " (off)"
+        if self.enabled and self.paused_reason:
+            state = f" (paused: {self.paused_reason})"
+        return describe_spec(self.kind, self.spec) + state
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Schedule":
+        updated = datetime.fromisoformat(row["updated_at"]) if row["updated_at"] else None
+        return cls(row["id"], row["platform"], row["workspace"] or "", row["channel"], row["kind"], row["time"],
+                   row["timezone"], row["days"], row["close_minutes"], bool(row["enabled"]),
+                   row["paused_reason"] or "", updated)
+
+
+@dataclass(frozen=True)
+class Post:
+    id: int
+    schedule_id: int
+    local_date: str
+    status: str
+    attempts: int
+    reason: str
+    message_ref: str | None
+    entry_id: str | None
+    quiz_id: int | None
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Post":
+        return cls(row["id"], row["schedule_id"], row["local_date"], row["status"], row["attempts"],
+                   row["reason"] or "", row["message_ref"], row["entry_id"], row["quiz_id"])
+
+
+# One lock per connection, shared by every store over it: a transaction must not interleave with another thread's.
+_LOCKS: "weakref.WeakKeyDictionary[Database, threading.RLock]" = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+class Store:
+    """Reads and writes over a shared sqlite-utils Database; safe to use from several threads."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        with _LOCKS_GUARD:
+            self._lock = _LOCKS.setdefault(db, threading.RLock())
+
+    @contextmanager
+    def transaction(self):
+        # IMMEDIATE takes the write lock up front, so a read-then-write never meets a writer that got in between.
+        with self._lock:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                except BaseException:
+                    self.db.conn.rollback()
+                    raise
+                self.db.conn.commit()
+            except sqlite3.Error as error:
+                raise StorageError(f"cannot write to the database: {error}") from error
+
+    def execute(self, sql: str, parameters: Sequence = ()) -> sqlite3.Cursor:
+        """One statement; a write commits on its own, and rowcount says whether this process won a claim."""
+        with self._lock:
+            try:
+                return self.db.execute(sql, list(parameters))
+            except sqlite3.Error as error:
+                raise StorageError(f"cannot use the database: {error}") from error
+
+    def rows(self, sql: str, parameters: Sequence = ()) -> list[dict]:
+        with self._lock:
+            cursor = self.execute(sql, parameters)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
+class ScheduleStorage(Store):
+    def set_schedule(self, platform: str, channel: str, kind: str, spec: ScheduleSpec, workspace: str = "",
+                     by: str = "", now: datetime | None = None) -> Schedule:
+        """Turns the channel's `kind` on with `spec`, replacing its earlier time; clears a pause."""
+        sql = """INSERT INTO schedules (platform, workspace, channel, kind, time, timezone, days, close_minutes,
+                     enabled, paused_reason, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, '', ?, ?)
+                 ON CONFLICT (platform, channel, kind) DO UPDATE SET workspace = excluded.workspace,
+                     time = excluded.time, timezone = excluded.timezone, days = excluded.days,
+                     close_minutes = excluded.close_minutes, enabled = 1, paused_reason = '',
+                     updated_at = excluded.updated_at, updated_by = excluded.updated_by"""
+        self.execute(sql, [platform, workspace, channel, kind, spec.time, spec.timezone, spec.days,
+                           spec.close_minutes, _stamp(now), by])
+        return self.find_schedule(platform, channel, kind)
+
+    def turn_off(self, platform: str, channel: str, kind: str, by: str = "", now: datetime | None = None) -> bool:
+        sql = "UPDATE schedules SET enabled = 0, updated_at = ?, updated_by = ? WHERE platform = ? AND channel = ? " \
+              "AND kind = ? AND enabled = 1"
+        return self.execute(sql, [_stamp(now), by, platform, channel, kind]).rowcount == 1
+
+    def remove_schedule(self, schedule_id: int) -> bool:
+        # Its posts go too: SQLite may hand the id to the next schedule, which must not inherit "already posted".
+        with self.transaction() as db:
+            db.execute("DELETE FROM posts WHERE schedule_id = ?", [schedule_id])
+            return db.execute("DELETE FROM schedules WHERE id = ?", [schedule_id]).rowcount == 1
+
+    def pause_schedule(self, schedule_id: int, reason: str, now: datetime | None = None) -> None:
+        self.execute("UPDATE schedules SET paused_reason = ?, updated_at = ? WHERE id = ?",
+                     [reason or "paused", _stamp(now), schedule_id])
+
+    def schedules(self, platform: str | None = None, channel: str | None = None) -> list[Schedule]:
+        where, values = [], []
+        for column, value in (("platform", platform), ("channel", channel)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                values.append(value)
+        sql = "SELECT * FROM schedules" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        return [Schedule.from_row(row) for row in self.rows(sql, values)]
+
+    def find_schedule(self, platform: str, channel: str, kind: str) -> Schedule | None:
+        found = self.rows("SELECT * FROM schedules WHERE platform = ? AND channel = ? AND kind = ?",
+                          [platform, channel, kind])
+        return Schedule.from_row(found[0]) if found else None
+
+    def schedule(self, schedule_id: int) -> Schedule | None:
+        found = self.rows("SELECT * FROM schedules WHERE id = ?", [schedule_id])
+        return Schedule.from_row(found[0]) if found else None
+
+    def posted_dates(self, since: str) -> set[tuple[int, str]]:
+        """(schedule id, local date) of every post claimed on or after `since`, whatever became of it."""
+        rows = self.rows("SELECT schedule_id, local_date FROM posts WHERE local_date >= ?", [since])
+        return {(row["schedule_id"], row["local_date"]) for row in rows}
+
+    def claim_post(self, schedule_id: int, local_date: str, now: datetime | None = None) -> int | None:
+        """The new post's id when this process is first to claim (schedule, local date); None when another was."""
+        sql = "INSERT OR IGNORE INTO posts (schedule_id, local_date, status, attempts, claimed_at) " \
+              "VALUES (?, ?, ?, 1, ?)"
+        cursor = self.execute(sql, [schedule_id, local_date, SENDING, _stamp(now)])
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def set_post_content(self, post_id: int, entry_id: str, quiz_id: int | None = None) -> None:
+        self.execute("UPDATE posts SET entry_id = ?, quiz_id = ? WHERE id = ?", [entry_id, quiz_id, post_id])
+
+    def mark_sent(self, post_id: int, message_ref: str, now: datetime | None = None) -> None:
+        self.execute("UPDATE posts SET status = ?, message_ref = ?, sent_at = ?, reason = '', next_attempt_at = NULL "
+                     "WHERE id = ?", [SENT, message_ref, _stamp(now), post_id])
+
+    def mark_retry(self, post_id: int, reason: str, next_attempt_at: datetime) -> None:
+        self.execute("UPDATE posts SET status = ?, reason = ?, next_attempt_at = ? WHERE id = ?",
+                     [RETRY, reason, _stamp(next_attempt_at), post_id])
+
+    def mark_failed(self, post_id: int, reason: str) -> None:
+        self.execute("UPDATE posts SET status = ?, reason = ?, next_attempt_at = NULL WHERE id = ?",
+                     [FAILED, reason, post_id])
+
+    def retries_due(self, now: datetime) -> list[Post]:
+        rows = self.rows("SELECT * FROM posts WHERE status = ? AND next_attempt_at <= ? ORDER BY id",
+                         [RETRY, _stamp(now)])
+        return [Post.from_row(row) for row in rows]
+
+    def claim_retry(self, post: Post) -> bool:
+        """True when this process takes the retry; the attempt count makes a second taker lose."""
+        sql = "UPDATE posts SET status = ?, attempts = attempts + 1 WHERE id = ? AND status = ? AND attempts = ?"
+        return self.execute(sql, [SENDING, post.id, RETRY, post.attempts]).rowcount == 1
+
+    def post(self, post_id: int) -> Post | None:
+        found = self.rows("SELECT * FROM posts WHERE id = ?", [post_id])
+        return Post.from_row(found[0]) if found else None
+
+    def posts(self, schedule_id: int | None = None) -> list[Post]:
+        where, values = ("WHERE schedule_id = ?", [schedule_id]) if schedule_id is not None else ("", [])
+        return [Post.from_row(row) for row in self.rows(f"SELECT * FROM posts {where} ORDER BY id", values)]
+
+    def _current_round(self, audience: str) -> tuple[int, list[str]]:
+        """The latest round number and the entry ids shown in it, oldest first."""
+        rows = self.rows("SELECT round, entry_id FROM tips_shown WHERE audience = ? AND round = "
+                         "(SELECT max(round) FROM tips_shown WHERE audience = ?) ORDER BY shown_at, rowid",
+                         [audience, audience])
+        return (rows[0]["round"] if rows else 1), [row["entry_id"] for row in rows]
+
+    def choose_entry(self, audience: str, entries: Sequence[Entry], rng: random.Random) -> Entry:
+        """The next entry for `audience` ('tip:slack:C123', 'quiz:console:ann'): one not yet shown in this round,
+        else the first of a new round."""
+        _, shown = self._current_round(audience)
+        return next_tip(entries, set(shown), rng, last_shown=shown[-1] if shown else None)
+
+    def record_shown(self, audience: str, entry_id: str, entries: Sequence[Entry],
+                     now: datetime | None = None) -> None:
+        """Stored once the tip or quiz was really shown, so a failed send does not use up an entry."""
+        with self._lock:
+            current, shown = self._current_round(audience)
+            if entry_id in shown or (shown and is_round_over(entries, shown)):
+                current += 1
+            self.execute("INSERT OR IGNORE INTO tips_shown (audience, round, entry_id, shown_at) VALUES (?, ?, ?, ?)",
+                         [audience, current, entry_id, _stamp(now)])
