@@ -1,5 +1,6 @@
 """Ranks knowledge entries for a question: IDF-weighted coverage of its words and word pairs, with typo repair."""
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ ANSWER_STRENGTH = 0.3
 # "how do I bake bread" must not look like a strong match for an entry that only shares "how".
 UNKNOWN_WORD_SHARE = 0.8
 GENERIC_WORD_SHARE = 0.3
+# A term in more entries than this is too common to bring in candidates of its own (see _score).
+COMMON_POSTINGS = 200
+COMMON_SHARE = 0.05
 # Adjacent word pairs ("state machine", "event driven") say more than either word alone.
 PAIR_SHARE = 0.4
 
@@ -59,6 +63,7 @@ class Matcher:
         self._strength: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._in_phrasing: dict[str, list[int]] = defaultdict(list)
         self._phrasings: list[_Phrasing] = []
+        self._strong_terms: list[frozenset[str]] = []
         for index, (phrasings, tags, answer) in enumerate(field_terms):
             self._index_entry(index, phrasings, tags, answer)
         self._words = self._vocabulary_words()
@@ -94,6 +99,7 @@ class Matcher:
                 self._in_phrasing[term].append(phrasing_index)
         for term, strength in strengths.items():
             self._strength[term].append((index, strength))
+        self._strong_terms.append(frozenset(term for term, value in strengths.items() if value > ANSWER_STRENGTH))
 
     def _vocabulary_words(self) -> dict[str, str]:
         """Every spelling the knowledge uses, with its stem: what a misspelt word is repaired towards."""
@@ -130,7 +136,7 @@ class Matcher:
         weights, topical = self.weigh_query(text)
         return self._score(weights, topical, limit) if topical else []
 
-    def weigh_query(self, text: str) -> tuple[dict[str, float], set[str]]:
+    def weigh_query(self, text: str) -> tuple[dict[str, float], dict[str, None]]:
         """The query's terms (typos repaired, known word pairs added) with their weights, and which are topical:
         words the knowledge uses that are not everyday words."""
         repaired = [(word, self._repair(word)) for word in content_words(text)]
@@ -138,30 +144,32 @@ class Matcher:
         terms = [term for word, term in repaired if term]
         generic = {term for word, term in zip(words, terms) if word in GENERIC_WORDS}
         pairs = [term for term in with_pairs(terms)[len(terms):] if term in self._idf]
-        topical = {term for term in terms if term in self._idf and term not in generic}
+        topical = dict.fromkeys(term for term in terms if term in self._idf and term not in generic)
         return {term: self.weight(term, generic) for term in dict.fromkeys(terms + pairs)}, topical
 
-    def _score(self, query: dict[str, float], topical: set[str], limit: int) -> list[Match]:
+    def _score(self, query: dict[str, float], topical: dict[str, None], limit: int) -> list[Match]:
         total = sum(query.values())
         covered: dict[int, float] = defaultdict(float)
-        matched: dict[int, list[str]] = defaultdict(list)
         phrase_hits: dict[int, float] = defaultdict(float)
-        for term, weight in query.items():
-            for index, strength in self._strength.get(term, ()):
-                covered[index] += weight * strength
-                if term in topical and strength > ANSWER_STRENGTH:
-                    matched[index].append(term)
+        # Rarest terms first: a term found in a large share of entries then only adds to the candidates the
+        # rarer terms found, so in a big knowledge base "how" or "vs" does not pull every entry into the ranking.
+        common = max(COMMON_POSTINGS, COMMON_SHARE * len(self.entries))
+        for term in sorted(query, key=lambda term: len(self._strength.get(term, ()))):
+            weight, postings = query[term], self._strength.get(term, ())
+            only_found = bool(covered) and len(postings) > common
+            for index, strength in postings:
+                if not only_found or index in covered:
+                    covered[index] += weight * strength
             for phrasing_index in self._in_phrasing.get(term, ()):
-                phrase_hits[phrasing_index] += weight
+                if not only_found or self._phrasings[phrasing_index].entry_index in covered:
+                    phrase_hits[phrasing_index] += weight
         best_phrase: dict[int, float] = defaultdict(float)
         for phrasing_index, hit in phrase_hits.items():
             phrasing = self._phrasings[phrasing_index]
             closeness = 0.7 * hit / total + 0.3 * hit / max(phrasing.weight, hit)
             best_phrase[phrasing.entry_index] = max(best_phrase[phrasing.entry_index], closeness)
-        scored = [
-            Match(self.entries[index], round(min(100.0, 100 * (0.55 * value / total + 0.45 * best_phrase[index])), 1),
-                  tuple(matched[index]))
-            for index, value in covered.items()
-        ]
-        scored.sort(key=lambda match: -match.score)
-        return scored[:limit]
+        scores = {index: min(100.0, 100 * (0.55 * value / total + 0.45 * best_phrase[index]))
+                  for index, value in covered.items()}
+        best = heapq.nlargest(limit, scores, key=scores.__getitem__)
+        return [Match(self.entries[index], round(scores[index], 1),
+                      tuple(term for term in topical if term in self._strong_terms[index])) for index in best]

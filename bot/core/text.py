@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Longest message the matcher reads; a pasted log of 50,000 characters must not cost 50,000 characters of work.
 MAX_MATCHED_CHARS = 500
@@ -123,6 +124,7 @@ def normalise(text: str) -> str:
     return text[:MAX_MATCHED_CHARS]
 
 
+@lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """A light English stemmer: plurals first, then one derivational suffix, so related forms meet."""
     if word in _KEEP_WHOLE or len(word) <= 4:
