@@ -86,6 +86,27 @@ def command_kb(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_stats(args: argparse.Namespace) -> int:
+    from .storage import Storage
+
+    storage = Storage(load_settings().database)
+    try:
+        counts = storage.outcome_counts()
+        feedback = storage.feedback_counts()
+        misses = storage.unanswered_questions(limit=args.misses)
+    finally:
+        storage.close()
+    total = sum(counts.values())
+    print(f"{total} questions asked: " + ", ".join(f"{status} {count} ({percent(count, total)}%)"
+                                                    for status, count in sorted(counts.items())))
+    print("feedback: " + (", ".join(f"{verdict} {count}" for verdict, count in sorted(feedback.items())) or "none yet"))
+    if misses:
+        print("most asked without an answer (candidates for new knowledge):")
+        for text, count in misses:
+            print(f"  {count:4}  {text}")
+    return 0
+
+
 def command_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
@@ -118,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", help=f"files or folders (default: {shipped_folder()} + KNOWLEDGE_PATH)")
     kb_commands.add_parser("list", help="list the loaded entries")
     kb.set_defaults(run=command_kb)
+    stats = commands.add_parser("stats", help="how questions were answered, feedback, and what was not known")
+    stats.add_argument("--misses", type=int, default=10, help="how many unanswered questions to list")
+    stats.set_defaults(run=command_stats)
     serve = commands.add_parser("serve", help="run the Slack and Discord bots whose tokens are set")
     serve.add_argument("--port", type=int, default=None, help="HTTP port for Slack's HTTP mode (default PORT)")
     serve.set_defaults(run=command_serve)

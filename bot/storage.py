@@ -125,5 +125,15 @@ class Storage:
         return list(self.db["feedback"].rows_where(order_by="question_id, user"))
 
     def outcome_counts(self) -> dict[str, int]:
-        sql = "SELECT status, count(*) FROM questions GROUP BY status"
+        sql = "SELECT status, count(*) FROM questions WHERE intent = 'question' GROUP BY status"
         return {status: count for status, count in self.db.execute(sql).fetchall()}
+
+    def feedback_counts(self) -> dict[str, int]:
+        sql = "SELECT verdict, count(*) FROM feedback GROUP BY verdict"
+        return {verdict: count for verdict, count in self.db.execute(sql).fetchall()}
+
+    def unanswered_questions(self, limit: int = 10) -> list[tuple[str, int]]:
+        """The questions most often met with "did you mean" or "I don't know": what the knowledge lacks."""
+        sql = ("SELECT lower(trim(text)) AS asked, count(*) AS times FROM questions "
+               "WHERE intent = 'question' AND status != 'answered' GROUP BY asked ORDER BY times DESC, asked LIMIT ?")
+        return [(text, count) for text, count in self.db.execute(sql, [limit]).fetchall()]
