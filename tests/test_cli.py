@@ -127,3 +127,13 @@ def test_chat_follows_a_related_question_by_its_number(run):
     first_related = result.stdout.split("Related questions:\n  1. ")[1].splitlines()[0]
     assert result.stdout.count(first_related) >= 2
     assert result.returncode == 0
+
+
+def test_stats_counts_outcomes_and_lists_what_the_knowledge_lacks(run):
+    run("ask", "how to scale backend?")
+    run("ask", "best pizza in town")
+    run("ask", "Best pizza in town ")
+    run("ask", "hi")
+    result = run("stats")
+    assert result.stdout.splitlines()[0] == "3 questions asked: answered 1 (33.3%), unknown 2 (66.7%)"
+    assert "     2  best pizza in town" in result.stdout
