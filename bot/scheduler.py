@@ -30,13 +30,16 @@ PAUSED, REVEALED, TAKEN, WAITING = "paused", "revealed", "taken", "waiting"
 
 
 class SendError(Exception):
-    """A publisher could not send; `permanent` pauses the schedule, anything else is retried with backoff."""
+    """A publisher could not send; `permanent` pauses the schedule, anything else is retried with backoff
+    unless `retry` is False (then only this post is marked failed)."""
 
-    def __init__(self, reason: str, permanent: bool = False, retry_after: float | None = None):
+    def __init__(self, reason: str, permanent: bool = False, retry_after: float | None = None, retry: bool = True):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        # False when the post may have arrived (a connection dropped mid-request): a retry could post it twice.
+        self.retry = retry
 
     @classmethod
     def for_reason(cls, reason: str, retry_after: float | None = None) -> "SendError":
@@ -280,7 +283,7 @@ class Scheduler:
 
     def _retry_at(self, attempts: int, error: SendError, now: datetime) -> datetime | None:
         """When to try again after `attempts` failed attempts, or None to give up."""
-        if error.permanent or attempts > len(self.retry_delays):
+        if error.permanent or not error.retry or attempts > len(self.retry_delays):
             return None
         delay = max(self.retry_delays[attempts - 1], error.retry_after or 0)
         return now + timedelta(seconds=delay)

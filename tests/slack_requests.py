@@ -67,6 +67,11 @@ def find_button(blocks: list[dict], text: str) -> tuple[dict, dict]:
 def button_click(posted: dict, label: str, response_url: str, user: str = ANN) -> dict:
     """The block_actions payload Slack sends when `user` clicks `label` on the message the bot `posted`."""
     block, element = find_button(posted["blocks"], label)
+    return click_on(posted, block, element, response_url, user)
+
+
+def click_on(posted: dict, block: dict, element: dict, response_url: str, user: str = ANN) -> dict:
+    """The block_actions payload for a click on `element` of `block` in the message the bot `posted`."""
     channel = posted["channel"]
     message = {"type": "message", "user": BOT_USER_ID, "bot_id": "BBOTBACKEND", "text": posted["text"],
                "blocks": posted["blocks"], "ts": posted["ts"]}
@@ -122,11 +127,14 @@ def slack_settings(settings_for, standin: SlackStandIn, **variables):
 
 
 @asynccontextmanager
-async def slack_over_http(settings_for, **variables):
-    """(stand-in Slack, the bot, a signed-request sender) with the bot's HTTP endpoint on a free port."""
+async def slack_over_http(settings_for, clock=None, **variables):
+    """(stand-in Slack, the bot, a signed-request sender) with the bot's HTTP endpoint on a free port.
+
+    `clock`, when given, is the bot's now for quiz answers and schedule commands.
+    """
     async with SlackStandIn() as standin:
         bot = build_bot(slack_settings(settings_for, standin, **variables))
-        app = build_slack_app(bot)
+        app = build_slack_app(bot, clock=clock) if clock else build_slack_app(bot)
         runner = await start_http_server(build_web_app(app, SIGNING_SECRET, health_of(bot)), "127.0.0.1", 0)
         port = runner.addresses[0][1]
         try:

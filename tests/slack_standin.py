@@ -79,6 +79,7 @@ class SlackStandIn:
         self.acks: list[dict] = []
         self.sockets: list[web.WebSocketResponse] = []
         self.scripts: dict[str, list[str]] = defaultdict(list)
+        self.users: dict[str, dict] = {}  # users.info answers, by user id
         self.held: dict[str, asyncio.Event] = {}
         self.waiting: list[str] = []  # methods whose held call has arrived and waits for release
         self.changed = asyncio.Condition()
@@ -90,6 +91,7 @@ class SlackStandIn:
     async def __aenter__(self) -> "SlackStandIn":
         web_app = web.Application()
         web_app.router.add_post("/api/{method}", self.answer_api)
+        web_app.router.add_get("/api/{method}", self.answer_api)  # slack_sdk sends users.info as a GET
         web_app.router.add_post("/response/{key}", self.answer_response_url)
         web_app.router.add_get("/socket/{number}", self.open_socket)
         self.runner = web.AppRunner(web_app, access_log=None)
@@ -111,9 +113,15 @@ class SlackStandIn:
     def response_url(self, key: str = "hook") -> str:
         return f"http://127.0.0.1:{self.port}/response/{key}"
 
-    def rate_limit_next(self, method: str) -> None:
-        """The next call of `method` gets 429 with Retry-After: 0 (the retry handler adds up to 1 s of jitter)."""
-        self.scripts[method].append("ratelimited")
+    def rate_limit_next(self, method: str, retry_after: int = 0) -> None:
+        """The next call of `method` gets 429 with Retry-After (the retry handler adds up to 1 s of jitter)."""
+        self.scripts[method].append(f"ratelimited:{retry_after}")
+
+    def add_user(self, user_id: str, name: str, is_admin: bool = False, is_owner: bool = False) -> None:
+        """A person users.info knows; anyone else is user_not_found."""
+        self.users[user_id] = {"id": user_id, "team_id": TEAM_ID, "name": name.lower(), "real_name": name,
+                               "is_admin": is_admin, "is_owner": is_owner, "is_primary_owner": False,
+                               "profile": {"display_name": name, "real_name": name}}
 
     def refuse_next(self, method: str, error: str = "invalid_auth") -> None:
         """The next call of `method` is refused with Slack's `error` (invalid_auth, not_in_channel, ...)."""
@@ -164,10 +172,10 @@ class SlackStandIn:
             answer = {"ok": False, "error": script.removeprefix("refuse:")}
             await self.record(Call(method, params, answer, token_kind=token_kind))
             return web.json_response(answer)
-        if script == "ratelimited":
+        if script.startswith("ratelimited:"):
             answer = {"ok": False, "error": "ratelimited"}
             await self.record(Call(method, params, answer, token_kind=token_kind))
-            return web.json_response(answer, status=429, headers={"Retry-After": "0"})
+            return web.json_response(answer, status=429, headers={"Retry-After": script.split(":")[1]})
         answer = self.answer_for(method, params)
         await self.record(Call(method, params, answer, token_kind=token_kind))
         return web.json_response(answer)
@@ -184,6 +192,12 @@ class SlackStandIn:
                 return {"ok": False, "error": "invalid_blocks", "errors": problems}
             ts = params.get("ts") or next(self.message_ts)
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {**params, "ts": ts}}
+        if method == "chat.postEphemeral":
+            problems = block_problems(params.get("blocks", []))
+            return {"ok": False, "error": "invalid_blocks"} if problems else {"ok": True, "message_ts": "1.0"}
+        if method == "users.info":
+            user = self.users.get(params.get("user"))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         return {"ok": True}
 
     async def follow_script(self, method: str) -> str:
@@ -245,6 +259,8 @@ class SlackStandIn:
 
 
 async def _params_of(request: web.Request) -> dict:
+    if request.method == "GET":
+        return dict(request.query)
     if request.content_type == "application/json":
         return await request.json()
     params = dict(await request.post())

@@ -1,4 +1,4 @@
-"""The app manifest in the repo asks for what the bot answers: its events, /backend, buttons, Socket Mode."""
+"""The app manifest in the repo asks for what the bot uses: its events, /backend, buttons, users:read, Socket Mode."""
 
 import yaml
 
@@ -10,8 +10,9 @@ def test_slack_manifest_matches_what_the_bot_answers(repo_root):
     settings = manifest["settings"]
 
     assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_mention", "message.im"]
+    # users:read for the admin check and winners' names; no chat:write.public: a removed bot stays out.
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["app_mentions:read", "chat:write", "commands",
-                                                                  "im:history"]
+                                                                  "im:history", "users:read"]
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == COMMAND and len(command["description"]) <= 100
     assert settings["interactivity"]["is_enabled"] is True

@@ -11,6 +11,7 @@ import pytest
 from bot.adapters.slack import run_slack
 from bot.app import build_bot
 from bot.config import ConfigError
+from bot.scheduler import build_scheduler
 from slack_requests import APP_TOKEN, LogWatch, SlackOverHttp, mention, slack_settings
 from slack_standin import SlackStandIn
 
@@ -18,8 +19,9 @@ from slack_standin import SlackStandIn
 async def test_http_mode_serves_healthz_events_and_slacks_url_check(settings_for):
     async with SlackStandIn() as slack:
         bot = build_bot(slack_settings(settings_for, slack))
+        scheduler = build_scheduler(bot)
         with LogWatch("bot.adapters.slack") as log:
-            running = asyncio.create_task(run_slack(bot, port=0, host="127.0.0.1"))
+            running = asyncio.create_task(run_slack(bot, port=0, host="127.0.0.1", scheduler=scheduler))
             port = re.search(r"port (\d+)", await log.wait_for("listening for Slack")).group(1)
         try:
             async with aiohttp.ClientSession() as session:
@@ -38,6 +40,7 @@ async def test_http_mode_serves_healthz_events_and_slacks_url_check(settings_for
         bot.responder.knowledge.entries)}
     assert check.status == 200 and "c-123" in check.text
     assert post["thread_ts"] == "1.1"
+    assert list(scheduler.publishers) == ["slack"]  # tips and quizzes can go out once the server listens
 
 
 async def test_refused_bot_token_stops_startup_naming_the_variable(settings_for):

@@ -99,19 +99,23 @@ def asked_context(asked: str) -> dict:
 
 def render_answer(reply: Reply, question_id: int) -> dict:
     entry = reply.entry
-    body = f"*{escape(entry.question)}*\n{escape(entry.answer_text)}"
-    room = MAX_BLOCKS - 4
-    pieces = split_text(body)
-    if len(pieces) > room:
-        pieces = pieces[: room - 1] + [shorten(pieces[room - 1], MAX_SECTION_CHARS - 40) + " (answer cut short)"]
-    blocks = [section(piece, f"answer_{number}") for number, piece in enumerate(pieces)]
-    blocks.append(context(f"Answered from the knowledge base entry `{escape(entry.id)}`", "source"))
-    if reply.related:
-        blocks.append({"type": "actions", "block_id": "related",
-                       "elements": entry_buttons(list(reply.related), question_id)})
+    # Room for the source line, the related questions, the feedback buttons and a later thank-you note.
+    blocks = entry_blocks(entry, list(reply.related), question_id, room=MAX_BLOCKS - 4, source="Answered from")
     blocks.append(feedback_block(question_id, entry.id))
     text = shorten(f"{entry.question} {entry.answer_text}", MAX_TEXT_CHARS)
     return {"text": escape(text), "blocks": blocks}
+
+
+def entry_blocks(entry: Entry, related: list[Entry], question_id: int, room: int, source: str) -> list[dict]:
+    """An entry's question and answer in at most `room` sections, its source line and related-question buttons."""
+    pieces = split_text(f"*{escape(entry.question)}*\n{escape(entry.answer_text)}")
+    if len(pieces) > room:
+        pieces = pieces[: room - 1] + [shorten(pieces[room - 1], MAX_SECTION_CHARS - 40) + " (answer cut short)"]
+    blocks = [section(piece, f"answer_{number}") for number, piece in enumerate(pieces)]
+    blocks.append(context(f"{source} the knowledge base entry `{escape(entry.id)}`", "source"))
+    if related:
+        blocks.append({"type": "actions", "block_id": "related", "elements": entry_buttons(related, question_id)})
+    return blocks
 
 
 def feedback_block(question_id: int, entry_id: str) -> dict:

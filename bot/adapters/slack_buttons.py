@@ -1,18 +1,24 @@
-"""Slack buttons: related questions and "did you mean" answer in the thread; votes and misses are stored."""
+"""Slack buttons: related questions and "did you mean" answer in the thread; votes, misses, quiz answers are stored."""
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ..app import Bot
 from ..core.replies import Request
+from ..quiz_storage import QuizStorage
+from ..storage import StorageError
 from . import slack_blocks as blocks
 from . import slack_events as events
+from .slack_daily_blocks import decode_quiz_value
 from .slack_transport import post_message, send_to_response_url
 
 log = logging.getLogger(__name__)
 
+QUIZ_TROUBLE = "Sorry, your answer could not be recorded just now. Please click again in a moment."
 STALE_BUTTON = "That button no longer works (the question may have been removed). Please ask again."
 # Slack's errors when the bot may not post where the button was clicked; the response_url still works there.
 NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
@@ -105,3 +111,38 @@ async def explain_stale_button(body: dict, error) -> None:
     if isinstance(body.get("response_url"), str):
         await send_to_response_url(body["response_url"], response_type="ephemeral", replace_original=False,
                                    text=STALE_BUTTON)
+
+
+def record_quiz_answer(quizzes: QuizStorage, clock: Callable[[], datetime]):
+    """A quiz option: the first answer per person counts (the unique index decides); only they see how it went."""
+
+    async def listener(ack, body, action, client):
+        await ack()
+        try:
+            quiz_id, letter = decode_quiz_value(action.get("value"))
+            user = events.clicked_user(body)
+        except ValueError as error:
+            await explain_stale_button(body, error)
+            return
+        try:
+            message = quizzes.answer(quiz_id, user, letter, clock()).message
+        except StorageError as error:
+            log.error("cannot record an answer to quiz %s: %s", quiz_id, error)
+            message = QUIZ_TROUBLE
+        await tell_clicker(client, body, user, message)
+
+    return listener
+
+
+async def tell_clicker(client: AsyncWebClient, body: dict, user: str, text: str) -> None:
+    """A note only the person who clicked sees: by the click's response_url, else chat.postEphemeral."""
+    if isinstance(body.get("response_url"), str):
+        if await send_to_response_url(body["response_url"], response_type="ephemeral", replace_original=False,
+                                      text=text):
+            return
+    channel, _, _ = events.clicked_place(body)
+    if channel:
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=text)
+        except SlackApiError as error:
+            log.error("could not tell %s how their quiz answer went: %s", user, error.response.get("error"))

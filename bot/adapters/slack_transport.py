@@ -78,6 +78,20 @@ async def post_message(client: AsyncWebClient, channel: str, thread: str | None,
         return "dropped"
 
 
+async def look_up_user(client: AsyncWebClient, user_id: str) -> dict | None:
+    """users.info's `user` object (needs the users:read scope); None, logged, when Slack will not say."""
+    try:
+        response = await client.users_info(user=user_id)
+    except SlackApiError as error:
+        log.warning("users.info refused for %s: %s", user_id, error.response.get("error"))
+        return None
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        log.warning("users.info for %s failed: %s", user_id, type(error).__name__)
+        return None
+    user = response.get("user")
+    return user if isinstance(user, dict) else None
+
+
 async def send_to_response_url(url: str, **message) -> bool:
     """Posts to a slash command's or a button's response_url; False (logged) when Slack refused it."""
     client = AsyncWebhookClient(url=url, retry_handlers=retry_handlers(lambda _url: True))

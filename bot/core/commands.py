@@ -182,7 +182,8 @@ def parse_command(text: str) -> Command:
 def refusal(command: Command, is_admin: bool, admins: str = "admins") -> str | None:
     """Why this person may not run `command`, or None when they may; only admins change schedules."""
     if command.changes_schedule and not is_admin:
-        return (f"Only {admins} can turn {command.kind}s on or off. "
+        what = "tips" if command.kind == TIP else "the quiz"
+        return (f"Only {admins} can turn {what} on or off. "
                 "Anyone can see this channel's `schedule` and the `leaderboard`.")
     return None
 
