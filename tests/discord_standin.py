@@ -1,32 +1,27 @@
 """A stand-in Discord for tests: REST and gateway on 127.0.0.1, speaking what discord.py 2.7.1 parses."""
 
 import asyncio
-import base64
 import itertools
-import json
 import re
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import pytest
-from aiohttp import WSMsgType, web
+from aiohttp import web
+
+from discord_gateway import DiscordGateway
+# The ids and users are imported from here by the tests.
+from discord_payloads import (ALICE, BOT_ID, BOT_PERMISSIONS, BOT_USER, CHANNEL_ID, DM_CHANNEL_ID,  # noqa: F401
+                              GUILD_ID, MEMBER_PERMISSIONS, MISSING_ACCESS, OTHER_BOT, TOKEN, UNKNOWN_CHANNEL,
+                              UNKNOWN_MESSAGE, application, as_json, bad_form_body, message_payload,
+                              problems_with_commands, problems_with_message)
 
 from bot.adapters.discord import build_discord_client
 from bot.app import Bot, build_bot
+from bot.scheduler import Scheduler, build_scheduler
 
-BOT_ID = 1100000000000000001
-GUILD_ID = 2200000000000000002
-CHANNEL_ID = 3300000000000000003
-DM_CHANNEL_ID = 3300000000000000009
-ALICE = {"id": "4400000000000000004", "username": "alice", "global_name": "Alice", "discriminator": "0",
-         "avatar": None}
-OTHER_BOT = {"id": "5500000000000000005", "username": "otherbot", "discriminator": "0", "avatar": None, "bot": True}
-BOT_USER = {"id": str(BOT_ID), "username": "backend-bot", "discriminator": "0", "avatar": None, "bot": True}
-TOKEN = base64.b64encode(str(BOT_ID).encode()).decode().rstrip("=") + ".GstAnd.in-secret-part"
-ATTACHMENT_LIMIT = 10 * 1024 * 1024
 ACK_SECONDS = 3.0
-EPOCH = "2026-01-05T09:00:00.000000+00:00"
 
 
 @dataclass
@@ -38,39 +33,21 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-def as_json(payload, status: int = 200, headers: dict | None = None) -> web.Response:
-    # discord.py parses a body only when Content-Type is exactly application/json, without a charset.
-    return web.Response(status=status, body=json.dumps(payload).encode(), headers={
-        "Content-Type": "application/json", **(headers or {})})
-
-
-def bad_form_body(problems: list[str]) -> web.Response:
-    """A 400 shaped like Discord's: errors keyed by the field's path, each with a list of `_errors`."""
-    errors = {}
-    for problem in problems:
-        path, _, message = problem.partition(": ")
-        errors.setdefault(path, {"_errors": []})["_errors"].append({"code": "BASE_TYPE_MAX_LENGTH", "message": message})
-    return as_json({"code": 50035, "message": "Invalid Form Body", "errors": errors}, status=400)
-
-
-class DiscordStandIn:
+class DiscordStandIn(DiscordGateway):
     """One aiohttp server: REST under /api/v10 and the gateway at /gateway; every REST call is recorded."""
 
     def __init__(self):
+        super().__init__()
         self.calls: list[Call] = []
         self.messages: list[dict] = []
         self.callbacks: dict[str, dict] = {}
         self.answered_at: dict[str, float] = {}
         self.response_messages: dict[str, dict] = {}
         self.commands: dict[str, list[dict]] = {}
-        self.identifies: list[dict] = []
-        self.resumes: list[dict] = []
-        self.dispatched_at: dict[str, float] = {}
-        self.rate_limits: list[tuple[str, re.Pattern]] = []
+        self.rate_limits: list[tuple[str, re.Pattern, float]] = []
+        self.refused_channels: dict[str, tuple[int, dict]] = {}
+        self.lost_responses: list[tuple[str, re.Pattern]] = []
         self.accepted_token = TOKEN
-        self.session_id = "standin-session-1"
-        self.socket: web.WebSocketResponse | None = None
-        self.sequence = 0
         self._ids = itertools.count(7700000000000000000)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -120,8 +97,19 @@ class DiscordStandIn:
     def calls_to(self, method: str, pattern: str) -> list[Call]:
         return [call for call in self.calls if call.method == method and re.search(pattern, call.path)]
 
-    def rate_limit_once(self, method: str, pattern: str) -> None:
-        self.rate_limits.append((method, re.compile(pattern)))
+    def rate_limit_once(self, method: str, pattern: str, retry_after: float = 0.05) -> None:
+        self.rate_limits.append((method, re.compile(pattern), retry_after))
+
+    def refuse_channel(self, channel: int | str, status: int = 403) -> None:
+        """From now on the channel answers like one the bot was removed from (403) or that was deleted (404)."""
+        self.refused_channels[str(channel)] = (status, MISSING_ACCESS if status == 403 else UNKNOWN_CHANNEL)
+
+    def lose_response_once(self, method: str, pattern: str) -> None:
+        """The next matching request is carried out, but the connection drops before the bot hears back."""
+        self.lost_responses.append((method, re.compile(pattern)))
+
+    def message(self, message_id: str) -> dict | None:
+        return next((message for message in self.messages if message["id"] == str(message_id)), None)
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
@@ -129,6 +117,10 @@ class DiscordStandIn:
         response = self._respond(request, path, body)
         self.calls.append(Call(request.method, path, body, response.status))
         await self._note()
+        for index, (method, pattern) in enumerate(self.lost_responses):
+            if method == request.method and pattern.search(path):
+                del self.lost_responses[index]
+                request.transport.close()
         return response
 
     def _respond(self, request: web.Request, path: str, body) -> web.Response:
@@ -136,12 +128,17 @@ class DiscordStandIn:
         needs_token = not path.startswith(("/interactions/", "/webhooks/"))
         if needs_token and request.headers.get("Authorization") != f"Bot {self.accepted_token}":
             return as_json({"message": "401: Unauthorized", "code": 0}, status=401)
-        for index, (method, pattern) in enumerate(self.rate_limits):
+        for index, (method, pattern, retry_after) in enumerate(self.rate_limits):
             if method == request.method and pattern.search(path):
                 del self.rate_limits[index]
                 # discord.py treats a 429 without Via as a Cloudflare ban and raises instead of retrying.
-                return as_json({"message": "You are being rate limited.", "retry_after": 0.05, "global": False},
-                               status=429, headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"})
+                return as_json({"message": "You are being rate limited.", "retry_after": retry_after,
+                                "global": False}, status=429, headers={
+                                    "Via": "1.1 google", "X-RateLimit-Scope": "user", "Retry-After": str(retry_after)})
+        refused = re.match(r"/channels/(\d+)/", path)
+        if refused and refused[1] in self.refused_channels:
+            status, error = self.refused_channels[refused[1]]
+            return as_json(error, status=status)
         route = self._route(request.method, path)
         if route is None:
             return as_json({"message": "404: Not Found", "code": 0}, status=404)
@@ -154,6 +151,7 @@ class DiscordStandIn:
             ("GET", r"/oauth2/applications/@me", lambda body: as_json(application())),
             ("PUT", r"/applications/\d+(?:/guilds/(?P<guild>\d+))?/commands", self._put_commands),
             ("POST", r"/channels/(?P<channel>\d+)/messages", self._post_message),
+            ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message_id>\d+)", self._edit_message),
             ("POST", r"/interactions/(?P<interaction>\d+)/(?P<token>[^/]+)/callback", self._post_callback),
             ("POST", r"/webhooks/\d+/(?P<token>[^/]+)", self._post_followup),
         ]
@@ -176,8 +174,9 @@ class DiscordStandIn:
         message = message_payload(self.next_id(), channel, BOT_USER, body.get("content") or "")
         message.update({"embeds": body.get("embeds", []), "components": body.get("components", []),
                         "flags": body.get("flags", 0)})
-        if "message_reference" in body:
-            message["message_reference"] = body["message_reference"]
+        for key in ("message_reference", "nonce"):
+            if key in body:
+                message[key] = body[key]
         self.messages.append(message)
         return message
 
@@ -185,7 +184,21 @@ class DiscordStandIn:
         problems = problems_with_message(body)
         if problems:
             return bad_form_body(problems)
-        return as_json(self._store_message(channel, body))
+        # Discord returns the message already created with the same nonce instead of creating another.
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        earlier = next((message for message in self.messages if nonce and message.get("nonce") == nonce), None)
+        return as_json(earlier or self._store_message(channel, body))
+
+    def _edit_message(self, body, channel, message_id) -> web.Response:
+        message = self.message(message_id)
+        if message is None or message["channel_id"] != channel:
+            return as_json(UNKNOWN_MESSAGE, status=404)
+        problems = problems_with_message(body)
+        if problems:
+            return bad_form_body(problems)
+        message.update({key: body[key] for key in ("content", "embeds", "components") if key in body})
+        message["edited_timestamp"] = message["timestamp"]
+        return as_json(message)
 
     def _post_callback(self, body, interaction, token) -> web.Response:
         data = body.get("data") or {}
@@ -214,188 +227,12 @@ class DiscordStandIn:
             return bad_form_body(problems)
         return as_json(self._store_message(str(CHANNEL_ID), body))
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse()
-        await socket.prepare(request)
-        self.socket = socket
-        # Frames go out as uncompressed text, which discord.py reads whatever compression it asked for.
-        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
-        async for frame in socket:
-            if frame.type == WSMsgType.TEXT:
-                await self._on_frame(socket, json.loads(frame.data))
-        return socket
-
-    async def _on_frame(self, socket: web.WebSocketResponse, frame: dict) -> None:
-        op, data = frame.get("op"), frame.get("d")
-        if op == 1:
-            await socket.send_json({"op": 11})
-        elif op == 2:
-            self.identifies.append(data)
-            self.sequence = 0
-            await self.dispatch("READY", {
-                "v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                "session_id": self.session_id, "resume_gateway_url": self.gateway_url,
-                "application": {"id": str(BOT_ID), "flags": 0}})
-            await self.dispatch("GUILD_CREATE", guild())
-        elif op == 6:
-            self.resumes.append(data)
-            if data.get("session_id") == self.session_id:
-                await self.dispatch("RESUMED", {})
-            else:
-                await socket.send_json({"op": 9, "d": False})
-        await self._note()
-
-    async def dispatch(self, event: str, data: dict) -> None:
-        self.sequence += 1
-        await self.socket.send_json({"op": 0, "t": event, "s": self.sequence, "d": data})
-
-    async def send_raw(self, frame: dict) -> None:
-        await self.socket.send_json(frame)
-
-    async def ask_to_reconnect(self) -> None:
-        await self.socket.send_json({"op": 7, "d": None})
-
-    async def post_message(self, content: str, *, author: dict = ALICE, in_dm: bool = False,
-                           mentions_bot: bool = True, mention_everyone: bool = False) -> dict:
-        channel = DM_CHANNEL_ID if in_dm else CHANNEL_ID
-        message = message_payload(self.next_id(), str(channel), author, content)
-        message.update({"mentions": [BOT_USER] if mentions_bot else [], "mention_everyone": mention_everyone})
-        if not in_dm:
-            message.update({"guild_id": str(GUILD_ID), "member": member(author)})
-        await self.dispatch("MESSAGE_CREATE", message)
-        return message
-
-    async def run_command(self, name: str, options: list[dict], user: dict = ALICE) -> str:
-        command = next((item for stored in self.commands.values() for item in stored if item["name"] == name),
-                       {"id": self.next_id()})
-        data = {"id": command["id"], "name": name, "type": 1, "options": options}
-        return await self._interact(2, data, user)
-
-    async def ask(self, question: str, user: dict = ALICE) -> str:
-        return await self.run_command("ask", [{"name": "question", "type": 3, "value": question}], user)
-
-    async def click(self, message: dict, custom_id: str, user: dict = ALICE) -> str:
-        data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(3, data, user, message=message)
-
-    async def _interact(self, kind: int, data: dict, user: dict, message: dict | None = None) -> str:
-        interaction = self.next_id()
-        payload = interaction_payload(interaction, kind, data, user)
-        if message is not None:
-            payload["message"] = message
-        self.dispatched_at[interaction] = time.monotonic()
-        await self.dispatch("INTERACTION_CREATE", payload)
-        return interaction
-
-    async def callback_for(self, interaction: str) -> dict:
-        return await self.wait_until(lambda: self.callbacks.get(interaction))
-
     def button_ids(self, message: dict) -> list[str]:
         return [button["custom_id"] for row in message["components"] for button in row["components"]
                 if "custom_id" in button]
 
     def button_labels(self, message: dict) -> list[str]:
         return [button["label"] for row in message["components"] for button in row["components"]]
-
-
-def problems_with_message(body: dict) -> list[str]:
-    """What Discord would reject in a message body, as it does with a 400 Invalid Form Body."""
-    problems = []
-    if len(body.get("content") or "") > 2000:
-        problems.append("content: must be 2000 or fewer in length")
-    for number, embed in enumerate(body.get("embeds") or []):
-        problems += [f"embeds.{number}.{problem}" for problem in problems_with_embed(embed)]
-    rows = body.get("components") or []
-    if len(rows) > 5:
-        problems.append("components: must be 5 or fewer in length")
-    custom_ids = []
-    for number, row in enumerate(rows):
-        buttons = row.get("components", [])
-        if len(buttons) > 5:
-            problems.append(f"components.{number}.components: must be 5 or fewer in length")
-        for button in buttons:
-            if len(button.get("label") or "") > 80:
-                problems.append(f"components.{number}: label must be 80 or fewer in length")
-            if len(button.get("custom_id") or "") > 100:
-                problems.append(f"components.{number}: custom_id must be 100 or fewer in length")
-            custom_ids.append(button.get("custom_id"))
-    if len([item for item in custom_ids if item]) != len({item for item in custom_ids if item}):
-        problems.append("components: custom_id values must be unique")
-    return problems
-
-
-def problems_with_embed(embed: dict) -> list[str]:
-    limits = {"title": 256, "description": 4096}
-    problems = [f"{key}: must be {limit} or fewer in length"
-                for key, limit in limits.items() if len(embed.get(key) or "") > limit]
-    footer = (embed.get("footer") or {}).get("text") or ""
-    if len(footer) > 2048:
-        problems.append("footer.text: must be 2048 or fewer in length")
-    fields = embed.get("fields") or []
-    for field_ in fields:
-        if len(field_.get("name") or "") > 256 or len(field_.get("value") or "") > 1024:
-            problems.append("fields: name must be 256 or fewer and value 1024 or fewer in length")
-    total = sum(len(embed.get(key) or "") for key in limits) + len(footer)
-    total += sum(len(field_.get("name") or "") + len(field_.get("value") or "") for field_ in fields)
-    total += len((embed.get("author") or {}).get("name") or "")
-    if total > 6000:
-        problems.append("size: all embed text must be 6000 or fewer in length")
-    return problems
-
-
-def problems_with_commands(commands: list[dict]) -> list[str]:
-    problems = []
-    for command in commands:
-        for item in [command, *command.get("options", []), *[
-                sub for option in command.get("options", []) for sub in option.get("options", [])]]:
-            if not re.fullmatch(r"[-_a-z0-9]{1,32}", item.get("name", "")):
-                problems.append(f"{item.get('name')!r}: name must be 1-32 lowercase characters")
-            if not 1 <= len(item.get("description", "")) <= 100:
-                problems.append(f"{item.get('name')!r}: description must be 1-100 characters")
-    return problems
-
-
-def application() -> dict:
-    return {"id": str(BOT_ID), "name": "backend-bot", "description": "", "icon": None, "bot_public": True,
-            "bot_require_code_grant": False, "owner": ALICE, "verify_key": "00" * 32, "flags": 0,
-            "interactions_endpoint_url": None}
-
-
-def guild() -> dict:
-    return {
-        "id": str(GUILD_ID), "name": "Backend team", "unavailable": False, "member_count": 3, "owner_id": ALICE["id"],
-        "roles": [{"id": str(GUILD_ID), "name": "@everyone", "permissions": "1024", "position": 0, "color": 0,
-                   "hoist": False, "managed": False, "mentionable": False}],
-        "channels": [{"id": str(CHANNEL_ID), "type": 0, "name": "backend", "position": 0, "guild_id": str(GUILD_ID),
-                      "permission_overwrites": [], "nsfw": False, "parent_id": None}],
-        "members": [], "threads": [], "emojis": [], "stickers": [], "features": [], "voice_states": [],
-        "presences": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
-        "large": False, "joined_at": EPOCH,
-    }
-
-
-def member(user: dict) -> dict:
-    return {"roles": [], "joined_at": EPOCH, "deaf": False, "mute": False, "flags": 0}
-
-
-def message_payload(message_id: str, channel: str, author: dict, content: str) -> dict:
-    return {"id": message_id, "channel_id": channel, "author": author, "content": content, "timestamp": EPOCH,
-            "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-            "attachments": [], "embeds": [], "components": [], "pinned": False, "type": 0, "flags": 0}
-
-
-def interaction_payload(interaction: str, kind: int, data: dict, user: dict) -> dict:
-    return {
-        "id": interaction, "application_id": str(BOT_ID), "type": kind, "data": data, "token": f"tok-{interaction}",
-        "version": 1, "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID),
-        "channel": {"id": str(CHANNEL_ID), "type": 0, "name": "backend", "guild_id": str(GUILD_ID), "position": 0,
-                    "permission_overwrites": [], "nsfw": False, "parent_id": None},
-        "member": {**member(user), "user": user, "permissions": "1024"}, "app_permissions": "274877991936",
-        "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {},
-        "context": 0,
-        # discord.py 2.7.1 reads this field unconditionally; an interaction without it fails to parse.
-        "attachment_size_limit": ATTACHMENT_LIMIT,
-    }
 
 
 @pytest.fixture
@@ -423,11 +260,20 @@ async def discord_client(discord_bot):
         yield client
 
 
+@pytest.fixture
+async def discord_scheduler(discord_bot):
+    """The real scheduler, with the real Discord publisher the client registers once ready."""
+    scheduler = build_scheduler(discord_bot)
+    async with running_client(discord_bot, scheduler):
+        assert "discord" in scheduler.publishers
+        yield scheduler
+
+
 @asynccontextmanager
-async def running_client(bot: Bot):
+async def running_client(bot: Bot, scheduler: Scheduler | None = None):
     """The real discord.py client, logged in to the stand-in and ready; closed on the way out."""
     # Without a short guild_ready_timeout every start waits 2 s for more GUILD_CREATE events.
-    client = build_discord_client(bot, guild_ready_timeout=0.05)
+    client = build_discord_client(bot, scheduler, guild_ready_timeout=0.05)
     async with client:
         running = asyncio.create_task(client.start(bot.settings.discord_token))
         ready = asyncio.create_task(client.wait_until_ready())

@@ -14,9 +14,10 @@ async def test_discord_bot_becomes_ready_with_its_slash_commands(discord_client,
     assert discord_client.user.id == BOT_ID
     assert [call.path for call in discord_server.calls[:2]] == ["/users/@me", "/oauth2/applications/@me"]
     names = sorted(command["name"] for command in discord_server.commands["global"])
-    assert names == ["ask", "backend"]
-    backend = next(command for command in discord_server.commands["global"] if command["name"] == "backend")
-    assert [option["name"] for option in backend["options"]] == ["help"]
+    assert names == ["ask", "backend", "leaderboard", "quiz", "schedule", "tips"]
+    options = {command["name"]: [option["name"] for option in command.get("options", [])]
+               for command in discord_server.commands["global"]}
+    assert (options["backend"], options["tips"], options["quiz"]) == (["help"], ["on", "off"], ["on", "off"])
 
 
 async def test_discord_bot_does_not_ask_for_the_message_content_intent(discord_client, discord_server):

@@ -52,7 +52,8 @@ async def test_commands_are_registered_instantly_to_the_development_server(disco
             pass
     finally:
         bot.close()
-    assert sorted(command["name"] for command in discord_server.commands[str(GUILD_ID)]) == ["ask", "backend"]
+    assert sorted(command["name"] for command in discord_server.commands[str(GUILD_ID)]) == [
+        "ask", "backend", "leaderboard", "quiz", "schedule", "tips"]
     assert "global" not in discord_server.commands
 
 

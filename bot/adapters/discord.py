@@ -11,6 +11,12 @@ from discord.gateway import DiscordWebSocket
 from ..app import Bot
 from ..config import ConfigError, Settings, check_discord
 from ..core.replies import Request
+from ..quiz_storage import QuizStorage
+from ..schedule_storage import ScheduleStorage
+from ..scheduler import Scheduler
+from .discord_publisher import DiscordPublisher
+from .discord_quiz import QuizButton
+from .discord_schedule_commands import add_schedule_commands
 from .discord_views import (NO_MENTIONS, AnswerButton, NoneOfTheseButton, VoteButton, render_help, render_note,
                             render_reply, make_request, send_response)
 
@@ -19,16 +25,23 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = discord.http.Route.BASE
 DEFAULT_GATEWAY_URL = str(DiscordWebSocket.DEFAULT_GATEWAY)
 ANSWERED_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+# A rate limit longer than this raises instead of waiting (discord.py's minimum); a scheduled post is then retried
+# by the scheduler after Discord's Retry-After, and a reply is not left hanging for minutes.
+MAX_RATE_LIMIT_WAIT = 30.0
 
 
 class DiscordFrontDoor(discord.Client):
     """A discord.Client that carries the bot, its slash commands and its persistent buttons."""
 
-    def __init__(self, bot: Bot, **options):
+    def __init__(self, bot: Bot, scheduler: Scheduler | None = None, **options):
+        options.setdefault("max_ratelimit_timeout", MAX_RATE_LIMIT_WAIT)
         super().__init__(intents=choose_intents(), allowed_mentions=NO_MENTIONS, **options)
         self.bot = bot
+        self.scheduler = scheduler
+        self.schedules = ScheduleStorage(bot.storage.db)
+        self.quizzes = QuizStorage(bot.storage.db)
         self.tree = build_command_tree(self)
-        self.add_dynamic_items(AnswerButton, VoteButton, NoneOfTheseButton)
+        self.add_dynamic_items(AnswerButton, VoteButton, NoneOfTheseButton, QuizButton)
         skip_malformed_events(self._connection.parsers)
 
     async def setup_hook(self) -> None:
@@ -36,6 +49,9 @@ class DiscordFrontDoor(discord.Client):
 
     async def on_ready(self) -> None:
         log.info("discord: connected as %s to %d server(s)", self.user, len(self.guilds))
+        # Until now Discord's scheduled posts wait unclaimed; ready fires again after a new session, harmlessly.
+        if self.scheduler is not None:
+            self.scheduler.register("discord", DiscordPublisher(self))
 
     async def on_resumed(self) -> None:
         log.info("discord: gateway session resumed")
@@ -90,6 +106,7 @@ def build_command_tree(client: discord.Client) -> app_commands.CommandTree:
         await send_response(interaction, render_help(interaction.client.bot.responder.topics))
 
     tree.add_command(backend)
+    add_schedule_commands(tree)
     tree.on_error = apologise_for_error
     return tree
 
@@ -158,16 +175,18 @@ def point_at_servers(settings: Settings) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def build_discord_client(bot: Bot, **options) -> DiscordFrontDoor:
-    """The Discord client for `bot`, pointed at the configured servers; `options` go to discord.Client."""
+def build_discord_client(bot: Bot, scheduler: Scheduler | None = None, **options) -> DiscordFrontDoor:
+    """The Discord client for `bot`, pointed at the configured servers; `options` go to discord.Client.
+
+    With a scheduler, the client registers its publisher once connected, so tips and quizzes go out."""
     point_at_servers(bot.settings)
-    return DiscordFrontDoor(bot, **options)
+    return DiscordFrontDoor(bot, scheduler, **options)
 
 
-async def run_discord(bot: Bot, **options) -> None:
+async def run_discord(bot: Bot, scheduler: Scheduler | None = None, **options) -> None:
     """Runs until cancelled; a missing or rejected DISCORD_TOKEN raises ConfigError once instead of retrying."""
     check_discord(bot.settings)
-    client = build_discord_client(bot, **options)
+    client = build_discord_client(bot, scheduler, **options)
     try:
         async with client:
             await client.start(bot.settings.discord_token)

@@ -97,6 +97,8 @@ def render_help(topics: tuple[str, ...]) -> Rendered:
         "• `/ask question:` followed by your question, in any channel I am in",
         "• mention me with a question, or send me a direct message",
         "• the buttons under an answer show related questions and tell the team whether it helped",
+        "• `/schedule` shows this channel's daily tip and quiz of the day, `/leaderboard` the quiz scores; "
+        "members with Manage Server turn them on and off with `/tips` and `/quiz`",
     ]
     if topics:
         lines += ["", "Topics I know about: " + ", ".join(topics) + "."]
