@@ -124,6 +124,11 @@ class Storage:
     def feedback(self) -> list[dict]:
         return list(self.db["feedback"].rows_where(order_by="question_id, user"))
 
+    def verdicts_for(self, question_id: int) -> list[str]:
+        """The votes on one answer, one per person: what the thank-you note counts."""
+        return [row["verdict"] for row in self.db["feedback"].rows_where("question_id = ?", [question_id],
+                                                                          order_by="user")]
+
     def outcome_counts(self) -> dict[str, int]:
         sql = "SELECT status, count(*) FROM questions WHERE intent = 'question' GROUP BY status"
         return {status: count for status, count in self.db.execute(sql).fetchall()}

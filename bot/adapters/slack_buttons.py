@@ -69,7 +69,7 @@ def record_vote(bot: Bot):
             return
         verdict = action["action_id"].removeprefix("feedback_")
         bot.storage.record_feedback(question_id, user, verdict, entry_id or None)
-        votes = [row["verdict"] for row in bot.storage.feedback() if row["question_id"] == question_id]
+        votes = bot.storage.verdicts_for(question_id)
         await replace_clicked_message(client, body, blocks.feedback_note(votes))
 
     return listener
