@@ -20,6 +20,10 @@ ANSWER_STRENGTH = 0.3
 # "how do I bake bread" must not look like a strong match for an entry that only shares "how".
 UNKNOWN_WORD_SHARE = 0.8
 GENERIC_WORD_SHARE = 0.3
+# A score blends how much of the question the whole entry covers with how close its best single phrasing is;
+# closeness looks mostly at the question's side (how much of it the phrasing holds), a little at the phrasing's.
+COVERAGE_SHARE = 0.55
+QUESTION_SIDE = 0.7
 # A term in more entries than this is too common to bring in candidates of its own (see _score).
 COMMON_POSTINGS = 200
 COMMON_SHARE = 0.05
@@ -31,7 +35,7 @@ PAIR_SHARE = 0.4
 class Match:
     entry: Entry
     score: float
-    # The question's topical words found in the entry's question, aliases or tags: the evidence for it.
+    # The question's topical words that the entry is really about (see Matcher._core_of): the evidence for it.
     matched: tuple[str, ...] = ()
 
 
@@ -63,7 +67,7 @@ class Matcher:
         self._strength: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._in_phrasing: dict[str, list[int]] = defaultdict(list)
         self._phrasings: list[_Phrasing] = []
-        self._strong_terms: list[frozenset[str]] = []
+        self._core_terms: list[frozenset[str]] = []
         for index, (phrasings, tags, answer) in enumerate(field_terms):
             self._index_entry(index, phrasings, tags, answer)
         self._words = self._vocabulary_words()
@@ -99,7 +103,19 @@ class Matcher:
                 self._in_phrasing[term].append(phrasing_index)
         for term, strength in strengths.items():
             self._strength[term].append((index, strength))
-        self._strong_terms.append(frozenset(term for term, value in strengths.items() if value > ANSWER_STRENGTH))
+        self._core_terms.append(self._core_of(phrasings, tags, answer))
+
+    @staticmethod
+    def _core_of(phrasings: list[set[str]], tags: set[str], answer: set[str]) -> frozenset[str]:
+        """The terms an entry is really about: in its question or tags, in two of its phrasings, or in a
+        phrasing and its answer. A word that only one alias happens to use ("senior engineer" in an
+        onboarding alias) is no evidence that a question about it belongs here."""
+        seen: dict[str, int] = defaultdict(int)
+        for phrasing in phrasings:
+            for term in phrasing:
+                seen[term] += 1
+        repeated = {term for term, count in seen.items() if count > 1 or term in answer}
+        return frozenset((phrasings[0] if phrasings else set()) | tags | repeated)
 
     def _vocabulary_words(self) -> dict[str, str]:
         """Every spelling the knowledge uses, with its stem: what a misspelt word is repaired towards."""
@@ -166,10 +182,10 @@ class Matcher:
         best_phrase: dict[int, float] = defaultdict(float)
         for phrasing_index, hit in phrase_hits.items():
             phrasing = self._phrasings[phrasing_index]
-            closeness = 0.7 * hit / total + 0.3 * hit / max(phrasing.weight, hit)
+            closeness = QUESTION_SIDE * hit / total + (1 - QUESTION_SIDE) * hit / max(phrasing.weight, hit)
             best_phrase[phrasing.entry_index] = max(best_phrase[phrasing.entry_index], closeness)
-        scores = {index: min(100.0, 100 * (0.55 * value / total + 0.45 * best_phrase[index]))
+        scores = {index: min(100.0, 100 * (COVERAGE_SHARE * value / total + (1 - COVERAGE_SHARE) * best_phrase[index]))
                   for index, value in covered.items()}
         best = heapq.nlargest(limit, scores, key=scores.__getitem__)
         return [Match(self.entries[index], round(scores[index], 1),
-                      tuple(term for term in topical if term in self._strong_terms[index])) for index in best]
+                      tuple(term for term in topical if term in self._core_terms[index])) for index in best]

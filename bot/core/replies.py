@@ -12,8 +12,9 @@ MAX_RELATED = 3
 MAX_SUGGESTIONS = 3
 
 # Scores come from Matcher.rank; these bounds were set against the development questions (see README).
-# An answer needs two topical words of evidence and a clear lead over the runner-up, or a near-perfect score:
-# one shared word ("build", "django") is how chit-chat and other topics look, so alone it earns a suggestion.
+# An answer needs evidence (two words the entry is about, or one with a strong score) and a clear lead over the
+# runner-up, or a near-perfect score: one shared word ("build", "django", an alias's "senior engineer") is how
+# chit-chat and other topics look, so alone it earns a suggestion.
 SUGGEST_SCORE = 28.0
 # Two entries this close are a question back to the person, however high they score.
 TIE_LEAD = 2.0
@@ -22,6 +23,7 @@ CLEAR_LEAD = 5.0
 CLEAR_RATIO = 0.9
 SURE_SCORE = 75.0
 SINGLE_WORD_SURE_SCORE = 90.0
+ONE_WORD_EVIDENCE_SCORE = 70.0
 
 _GREETINGS = frozenset("hi hello hey hiya howdy yo morning evening afternoon greetings sup hola gm".split())
 _THANKS = frozenset("thanks thank thx ty cheers appreciated appreciate awesome great nice cool perfect".split())
@@ -112,11 +114,16 @@ def is_confident(matches: list[Match]) -> bool:
     runner_up = matches[1].score if len(matches) > 1 else 0.0
     if best.score - runner_up < TIE_LEAD:
         return False
-    if len(best.matched) < 2:
+    if not has_evidence(best):
         return best.score >= SINGLE_WORD_SURE_SCORE
     if best.score >= SURE_SCORE or best.score - runner_up >= CLEAR_LEAD:
         return True
     return best.score >= ANSWER_SCORE and runner_up <= CLEAR_RATIO * best.score
+
+
+def has_evidence(match: Match) -> bool:
+    """Two words the entry is about, or one that carries most of a strong match."""
+    return len(match.matched) >= 2 or (len(match.matched) == 1 and match.score >= ONE_WORD_EVIDENCE_SCORE)
 
 
 def classify_small_talk(text: str) -> str:
