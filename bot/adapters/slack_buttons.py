@@ -24,17 +24,28 @@ STALE_BUTTON = "That button no longer works (the question may have been removed)
 NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
 
 
-def answer_chosen_entry(bot: Bot):
-    """A related-question or "did you mean" button: answer that entry in the same thread."""
+def on_click(decode: Callable, handle: Callable) -> Callable:
+    """A Bolt action listener: acknowledge at once, read the button's value and who clicked, then `handle` them;
+    a value the bot did not write (stale or tampered) gets a note for the clicker instead."""
 
     async def listener(ack, body, action, client):
         await ack()
         try:
-            _, entry_id = blocks.decode_value(action.get("value"))
+            value = decode(action.get("value"))
             user = events.clicked_user(body)
         except ValueError as error:
             await explain_stale_button(body, error)
             return
+        await handle(body, action, client, value, user)
+
+    return listener
+
+
+def answer_chosen_entry(bot: Bot):
+    """A related-question or "did you mean" button: answer that entry in the same thread."""
+
+    async def handle(body, action, client, value, user):
+        _, entry_id = value
         entry = bot.responder.knowledge.get(entry_id)
         if entry is None:
             await explain_stale_button(body, f"unknown entry {entry_id!r}")
@@ -45,7 +56,7 @@ def answer_chosen_entry(bot: Bot):
         message = blocks.render_reply(reply, bot.storage.log_question(request, reply))
         await post_in_thread(client, body, message, channel if not ephemeral else None)
 
-    return listener
+    return on_click(blocks.decode_value, handle)
 
 
 async def post_in_thread(client: AsyncWebClient, body: dict, message: dict, channel: str | None) -> None:
@@ -59,37 +70,25 @@ async def post_in_thread(client: AsyncWebClient, body: dict, message: dict, chan
 def record_vote(bot: Bot):
     """Helpful / not helpful: one vote per person per answer (a second click changes it); the message thanks them."""
 
-    async def listener(ack, body, action, client):
-        await ack()
-        try:
-            question_id, entry_id = blocks.decode_value(action.get("value"))
-            user = events.clicked_user(body)
-        except ValueError as error:
-            await explain_stale_button(body, error)
-            return
+    async def handle(body, action, client, value, user):
+        question_id, entry_id = value
         verdict = action["action_id"].removeprefix("feedback_")
         bot.storage.record_feedback(question_id, user, verdict, entry_id or None)
         votes = bot.storage.verdicts_for(question_id)
         await replace_clicked_message(client, body, blocks.feedback_note(votes))
 
-    return listener
+    return on_click(blocks.decode_value, handle)
 
 
 def record_miss(bot: Bot):
     """"None of these": the question is logged as one the knowledge base could not answer."""
 
-    async def listener(ack, body, action, client):
-        await ack()
-        try:
-            question_id, _ = blocks.decode_value(action.get("value"))
-            user = events.clicked_user(body)
-        except ValueError as error:
-            await explain_stale_button(body, error)
-            return
+    async def handle(body, action, client, value, user):
+        question_id, _ = value
         bot.storage.record_feedback(question_id, user, blocks.NONE_OF_THESE)
         await replace_clicked_message(client, body, blocks.MISS_NOTE)
 
-    return listener
+    return on_click(blocks.decode_value, handle)
 
 
 async def replace_clicked_message(client: AsyncWebClient, body: dict, note: str) -> None:
@@ -116,14 +115,8 @@ async def explain_stale_button(body: dict, error) -> None:
 def record_quiz_answer(quizzes: QuizStorage, clock: Callable[[], datetime]):
     """A quiz option: the first answer per person counts (the unique index decides); only they see how it went."""
 
-    async def listener(ack, body, action, client):
-        await ack()
-        try:
-            quiz_id, letter = decode_quiz_value(action.get("value"))
-            user = events.clicked_user(body)
-        except ValueError as error:
-            await explain_stale_button(body, error)
-            return
+    async def handle(body, action, client, value, user):
+        quiz_id, letter = value
         try:
             message = quizzes.answer(quiz_id, user, letter, clock()).message
         except StorageError as error:
@@ -131,7 +124,7 @@ def record_quiz_answer(quizzes: QuizStorage, clock: Callable[[], datetime]):
             message = QUIZ_TROUBLE
         await tell_clicker(client, body, user, message)
 
-    return listener
+    return on_click(decode_quiz_value, handle)
 
 
 async def tell_clicker(client: AsyncWebClient, body: dict, user: str, text: str) -> None:
