@@ -27,5 +27,13 @@ def bot(settings_for) -> Bot:
 
 
 @pytest.fixture
+def quizzes(bot):
+    """Quiz storage over the bot's own database file."""
+    from bot.quiz_storage import QuizStorage
+
+    return QuizStorage(bot.storage.db)
+
+
+@pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent

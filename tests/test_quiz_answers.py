@@ -15,11 +15,6 @@ POSTED = datetime(2025, 1, 13, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def quizzes(bot):
-    return QuizStorage(bot.storage.db)
-
-
-@pytest.fixture
 def posted_quiz(bot, quizzes):
     card = build_quiz(bot.responder.knowledge.entries, random.Random(5), form=PICK_ANSWER)
     quiz_id = quizzes.create_quiz(card, "slack", "C1", "2025-01-13", "Europe/Berlin", "T1", close_minutes=480)

@@ -7,14 +7,8 @@ import pytest
 
 from bot.core.quiz import CLOSED, LETTERS, OPEN, PICK_ANSWER, build_quiz
 from bot.core.scores import Score, current_streak, format_leaderboard, rank_scores
-from bot.quiz_storage import QuizStorage
 
 NOW = datetime(2025, 3, 14, 18, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def quizzes(bot):
-    return QuizStorage(bot.storage.db)
 
 
 @pytest.fixture
