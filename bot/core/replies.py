@@ -78,6 +78,7 @@ class Responder:
         self.matcher = Matcher(self.knowledge)
         self.topics = tuple(tag for tag, _ in Counter(
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
+        self._related: dict[str, tuple[Entry, ...]] = {}
 
     def reply_to(self, text: str) -> Reply:
         intent = classify_small_talk(text)
@@ -100,7 +101,13 @@ class Responder:
         return Reply(ANSWERED, entry=entry, score=score, related=self.related_to(entry))
 
     def related_to(self, entry: Entry) -> tuple[Entry, ...]:
-        """Hand-picked related entries first, then the entries most like this one."""
+        """Hand-picked related entries first, then the entries most like this one; worked out once per entry,
+        since it depends on the knowledge alone, not on the question."""
+        if entry.id not in self._related:
+            self._related[entry.id] = self._find_related(entry)
+        return self._related[entry.id]
+
+    def _find_related(self, entry: Entry) -> tuple[Entry, ...]:
         chosen = [self.knowledge.by_id[entry_id] for entry_id in entry.related if entry_id in self.knowledge.by_id]
         if len(chosen) < MAX_RELATED:
             for match in self.matcher.rank(entry.question + " " + " ".join(entry.tags), limit=MAX_RELATED + 4):

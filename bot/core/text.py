@@ -150,8 +150,3 @@ def tokenise(text: str) -> list[str]:
     for token in _TOKEN.findall(normalise(text)):
         words.extend(SYNONYMS.get(word, word) for word in ABBREVIATIONS.get(token, token).split())
     return words
-
-
-def to_terms(text: str) -> list[str]:
-    """Stemmed content words of `text`, in order, duplicates kept."""
-    return [stem(word) for word in tokenise(text) if word not in STOP_WORDS and len(word) > 1]
