@@ -34,6 +34,16 @@ def test_abbreviations_mean_what_engineers_mean(responder, question, entry_id):
 
 
 @pytest.mark.parametrize("question, entry_id", [
+    ("explain idempotency plz", "what-is-idempotent"),
+    ("eli5 idempotent", "what-is-idempotent"),
+    ("pls how do we scale the backend tbh", "scale-backend"),
+])
+def test_chat_shorthand_is_read_as_what_it_asks(responder, question, entry_id):
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
+
+
+@pytest.mark.parametrize("question, entry_id", [
     ("a customer got charged twice after clicking pay two times", "make-idempotent"),
     ("our api falls over at peak, what do we do?", "scale-backend"),
     ("the payment provider's callback never showed up", "webhook-not-arriving"),

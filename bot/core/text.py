@@ -55,6 +55,8 @@ ABBREVIATIONS = {
     "txns": "transactions",
     "ddos": "ddos",
     "sql": "sql",
+    "eli5": "explain",
+    "whats": "what",
 }
 
 # Everyday words for one idea, folded to one word on both sides (question and knowledge) so a person need not
@@ -75,11 +77,12 @@ STOP_WORDS = frozenset(
     got had has have having he her here hers him his  i if in into is it its itself just let lets like me
     might more most must my myself no nor not now of off on once only or other our ours ourselves out over own
     please same she should so some such than that the their theirs them then there these they this those
-    through to too under until up very was we were  whats  where which while who whom  will with
+    through to too under until up very was we were where which while who whom  will with
     would you your yours yourself yourselves hey hi hello thanks thank ok okay yeah yes guys folks team anyone
     someone somebody something anything thing things stuff really actually basically maybe kind sort best way
-    ways good better use using used need needs want wants know tell explain help us im ive dont cant wont isnt
+    ways good better use using used need needs want wants know tell help us im ive dont cant wont isnt
     arent doesnt didnt go going make makes made keep keeps one
+    pls plz tbh imo btw fyi lol u ur ya
     """.split()
 )
 
