@@ -48,6 +48,7 @@ def test_chat_shorthand_is_read_as_what_it_asks(responder, question, entry_id):
     ("our api falls over at peak, what do we do?", "scale-backend"),
     ("the payment provider's callback never showed up", "webhook-not-arriving"),
     ("two requests update the same account balance at once and we lose money", "concurrency-shared-resource"),
+    ("stock goes negative when people check out at once", "concurrency-shared-resource"),
 ])
 def test_problem_descriptions_find_the_entry_that_solves_them(responder, question, entry_id):
     reply = responder.reply_to(question)

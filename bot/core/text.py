@@ -83,6 +83,8 @@ STOP_WORDS = frozenset(
     ways good better use using used need needs want wants know tell help us im ive dont cant wont isnt
     arent doesnt didnt go going make makes made keep keeps one
     pls plz tbh imo btw fyi lol u ur ya
+    keeping kept knows knew helped helps helping likes liked others elses teams mostly wanted needed needing
+    told telling uses gonna wanna
     """.split()
 )
 
@@ -105,6 +107,10 @@ GENERIC_WORDS = frozenset(
     how why when what explain meaning making
     """.split()
 )
+
+# Everyday phrases for one idea, read as a single word before the words are split.
+PHRASES = {"at the same time": "concurrently", "at once": "concurrently"}
+_PHRASE = re.compile(r"\b(" + "|".join(re.escape(phrase) for phrase in PHRASES) + r")\b")
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Longest first, so "optimisation" loses "isation" rather than "ation"; -ise and -ize end up the same.
@@ -150,6 +156,6 @@ def stem(word: str) -> str:
 def tokenise(text: str) -> list[str]:
     """Words of `text` after normalisation and abbreviation expansion, stop words kept."""
     words: list[str] = []
-    for token in _TOKEN.findall(normalise(text)):
+    for token in _TOKEN.findall(_PHRASE.sub(lambda found: PHRASES[found.group(1)], normalise(text))):
         words.extend(SYNONYMS.get(word, word) for word in ABBREVIATIONS.get(token, token).split())
     return words
