@@ -84,6 +84,15 @@ def test_an_answer_offers_up_to_three_related_questions_hand_picked_first(respon
     assert reply.entry not in reply.related
 
 
+def test_a_close_runner_up_is_passed_over_when_only_the_leader_is_about_the_question_s_rarer_words(responder):
+    # "backend service" scores the testing entry close behind; only the deploy entry is about hosting.
+    matches = responder.matcher.rank("where should we host the backend service")
+    assert [match.entry.id for match in matches[:2]] == ["deploy-backend", "test-backend"]
+    assert matches[0].score - matches[1].score < 5
+    reply = responder.reply_to("where should we host the backend service")
+    assert (reply.status, reply.entry.id) == (ANSWERED, "deploy-backend")
+
+
 def test_a_vague_question_gets_did_you_mean_with_three_candidates(responder):
     reply = responder.reply_to("consistency")
     assert reply.status == SUGGEST

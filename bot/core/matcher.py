@@ -35,8 +35,10 @@ PAIR_SHARE = 0.4
 class Match:
     entry: Entry
     score: float
-    # The question's topical words that the entry is really about (see Matcher._core_of): the evidence for it.
+    # The question's topical words that the entry is really about (see Matcher._core_of): the evidence for it,
+    # and how much those words weigh together.
     matched: tuple[str, ...] = ()
+    evidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -187,5 +189,9 @@ class Matcher:
         scores = {index: min(100.0, 100 * (COVERAGE_SHARE * value / total + (1 - COVERAGE_SHARE) * best_phrase[index]))
                   for index, value in covered.items()}
         best = heapq.nlargest(limit, scores, key=scores.__getitem__)
-        return [Match(self.entries[index], round(scores[index], 1),
-                      tuple(term for term in topical if term in self._core_terms[index])) for index in best]
+        matches = []
+        for index in best:
+            matched = tuple(term for term in topical if term in self._core_terms[index])
+            matches.append(Match(self.entries[index], round(scores[index], 1), matched,
+                                 round(sum(query[term] for term in matched), 2)))
+        return matches

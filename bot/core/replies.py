@@ -21,6 +21,10 @@ TIE_LEAD = 2.0
 ANSWER_SCORE = 40.0
 CLEAR_LEAD = 5.0
 CLEAR_RATIO = 0.9
+# Close scores, but the leader holds clearly more of the question's topical weight (about one more topical
+# word) among the words it is really about: "best hosting for a backend service" is about hosting, which only
+# the deploy entry is about, though "backend service" scores a testing entry nearly as high.
+EVIDENCE_LEAD = 1.0
 SURE_SCORE = 75.0
 SINGLE_WORD_SURE_SCORE = 90.0
 ONE_WORD_EVIDENCE_SCORE = 70.0
@@ -125,7 +129,10 @@ def is_confident(matches: list[Match]) -> bool:
         return best.score >= SINGLE_WORD_SURE_SCORE
     if best.score >= SURE_SCORE or best.score - runner_up >= CLEAR_LEAD:
         return True
-    return best.score >= ANSWER_SCORE and runner_up <= CLEAR_RATIO * best.score
+    if best.score < ANSWER_SCORE:
+        return False
+    rival_evidence = matches[1].evidence if len(matches) > 1 else 0.0
+    return runner_up <= CLEAR_RATIO * best.score or best.evidence - rival_evidence >= EVIDENCE_LEAD
 
 
 def has_evidence(match: Match) -> bool:
