@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.core.matcher import Match
 from bot.core.replies import ANSWERED, SUGGEST, UNKNOWN, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
 
@@ -20,6 +21,15 @@ def responder() -> Responder:
 def test_typos_are_repaired_against_the_knowledge_vocabulary(responder, question, entry_id):
     reply = responder.reply_to(question)
     assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("idempotant", "idempot"), ("cahce", "cach"), ("shuold", ""), ("wbehook", "webhook"), ("dockre", "docker"),
+    ("paris", "paris"), ("spans", "span"),
+])
+def test_typo_repair_fixes_slips_but_does_not_bend_other_words_into_knowledge_words(responder, typed, meant):
+    weights, _ = responder.matcher.weigh_query(f"{typed} now")
+    assert [term for term in weights if term != "now"] == ([meant] if meant else [])
 
 
 @pytest.mark.parametrize("question, entry_id", [
@@ -84,13 +94,14 @@ def test_an_answer_offers_up_to_three_related_questions_hand_picked_first(respon
     assert reply.entry not in reply.related
 
 
-def test_a_close_runner_up_is_passed_over_when_only_the_leader_is_about_the_question_s_rarer_words(responder):
-    # "backend service" scores the testing entry close behind; only the deploy entry is about hosting.
-    matches = responder.matcher.rank("where should we host the backend service")
-    assert [match.entry.id for match in matches[:2]] == ["deploy-backend", "test-backend"]
-    assert matches[0].score - matches[1].score < 5
-    reply = responder.reply_to("where should we host the backend service")
-    assert (reply.status, reply.entry.id) == (ANSWERED, "deploy-backend")
+def test_a_close_runner_up_is_passed_over_only_when_the_leader_holds_more_of_the_question_s_topical_words(
+        responder):
+    deploy, testing = responder.knowledge.by_id["deploy-backend"], responder.knowledge.by_id["test-backend"]
+    rival = Match(testing, 54.0, ("backend", "servic"), 1.7)
+    about_hosting = Match(deploy, 57.0, ("host", "backend"), 3.0)
+    assert responder.decide([about_hosting, rival]).status == ANSWERED
+    just_as_vague = Match(deploy, 57.0, ("backend", "servic"), 1.7)
+    assert responder.decide([just_as_vague, rival]).status == SUGGEST
 
 
 def test_a_vague_question_gets_did_you_mean_with_three_candidates(responder):

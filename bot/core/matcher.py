@@ -27,7 +27,8 @@ QUESTION_SIDE = 0.7
 # A term in more entries than this is too common to bring in candidates of its own (see _score).
 COMMON_POSTINGS = 200
 COMMON_SHARE = 0.05
-# Adjacent word pairs ("state machine", "event driven") say more than either word alone.
+# Adjacent word pairs ("state machine", "event driven") say more than either word alone, but never more than
+# the two words together: a pair of everyday words ("backend service") is rare only because pairs are.
 PAIR_SHARE = 0.4
 
 
@@ -58,6 +59,33 @@ def with_pairs(terms: list[str]) -> list[str]:
 
 def entry_terms(text: str) -> set[str]:
     return set(with_pairs([stem(word) for word in content_words(text)]))
+
+
+_KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_VOWELS = frozenset("aeiouy")
+
+
+def _keyboard_neighbours() -> dict[str, frozenset[str]]:
+    where = {key: (row, column) for row, keys in enumerate(_KEYBOARD_ROWS) for column, key in enumerate(keys)}
+    return {key: frozenset(other for other, (row2, column2) in where.items()
+                           if other != key and abs(row - row2) <= 1 and abs(column - column2) <= 1)
+            for key, (row, column) in where.items()}
+
+
+_NEIGHBOURS = _keyboard_neighbours()
+
+
+def is_likely_slip(typed: str, word: str) -> bool:
+    """Whether one edit from `word` to `typed` looks like a typing slip: a letter dropped, doubled or swapped,
+    a key next to the right one, or one vowel for another ("idempotant"). Another letter swapped for a
+    far one is more often a different word: "paris" is not "parts", "spans" is not "scans"."""
+    if len(typed) != len(word):
+        return True
+    differs = [index for index, (left, right) in enumerate(zip(typed, word)) if left != right]
+    if len(differs) != 1:
+        return True
+    left, right = typed[differs[0]], word[differs[0]]
+    return right in _NEIGHBOURS.get(left, ()) or (left in _VOWELS and right in _VOWELS)
 
 
 class Matcher:
@@ -140,12 +168,16 @@ class Matcher:
         # that keeps real words ("rain", "functor") from being bent into knowledge words ("main", "function").
         allowed = 1 if len(word) < 8 else 2
         candidates = self._words_by_initial.get(word[0], ())
-        found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=allowed)
-        return self._words[found[0]] if found else term
+        for found, _, _ in process.extract(word, candidates, scorer=OSA.distance, score_cutoff=allowed, limit=5):
+            if allowed > 1 or is_likely_slip(word, found):
+                return self._words[found]
+        return term
 
     def weight(self, term: str, generic: frozenset[str] | set[str] = frozenset()) -> float:
         if "_" in term:
-            return self._idf.get(term, 0.0) * PAIR_SHARE
+            first, second = term.split("_", 1)
+            known = self._idf.get(term, 0.0)
+            return PAIR_SHARE * min(known, self._idf.get(first, self._max_idf) + self._idf.get(second, self._max_idf))
         base = self._idf.get(term, self._max_idf * UNKNOWN_WORD_SHARE)
         return base * GENERIC_WORD_SHARE if term in generic else base
 
