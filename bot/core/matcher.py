@@ -94,8 +94,9 @@ class Matcher:
         field_terms = [self._entry_fields(entry) for entry in self.entries]
         self._idf = self._inverse_document_frequency(field_terms)
         self._max_idf = max(self._idf.values(), default=1.0)
-        self._strength: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        self._in_phrasing: dict[str, list[int]] = defaultdict(list)
+        # term -> {entry index: how strongly the entry holds it}, and term -> {entry index: its phrasings with it}
+        self._strength: dict[str, dict[int, float]] = defaultdict(dict)
+        self._in_phrasing: dict[str, dict[int, list[int]]] = defaultdict(dict)
         self._phrasings: list[_Phrasing] = []
         self._core_terms: list[frozenset[str]] = []
         for index, (phrasings, tags, answer) in enumerate(field_terms):
@@ -130,9 +131,9 @@ class Matcher:
             self._phrasings.append(_Phrasing(index, sum(self.weight(term) for term in phrasing)))
             for term in phrasing:
                 strengths[term] = PHRASING_STRENGTH
-                self._in_phrasing[term].append(phrasing_index)
+                self._in_phrasing[term].setdefault(index, []).append(phrasing_index)
         for term, strength in strengths.items():
-            self._strength[term].append((index, strength))
+            self._strength[term][index] = strength
         self._core_terms.append(self._core_of(phrasings, tags, answer))
 
     @staticmethod
@@ -205,13 +206,14 @@ class Matcher:
         # rarer terms found, so in a big knowledge base "how" or "vs" does not pull every entry into the ranking.
         common = max(COMMON_POSTINGS, COMMON_SHARE * len(self.entries))
         for term in sorted(query, key=lambda term: len(self._strength.get(term, ()))):
-            weight, postings = query[term], self._strength.get(term, ())
-            only_found = bool(covered) and len(postings) > common
-            for index, strength in postings:
-                if not only_found or index in covered:
-                    covered[index] += weight * strength
-            for phrasing_index in self._in_phrasing.get(term, ()):
-                if not only_found or self._phrasings[phrasing_index].entry_index in covered:
+            weight, postings = query[term], self._strength.get(term, {})
+            holders = postings
+            if covered and len(postings) > common:
+                holders = [index for index in covered if index in postings]
+            phrasings = self._in_phrasing.get(term, {})
+            for index in holders:
+                covered[index] += weight * postings[index]
+                for phrasing_index in phrasings.get(index, ()):
                     phrase_hits[phrasing_index] += weight
         best_phrase: dict[int, float] = defaultdict(float)
         for phrasing_index, hit in phrase_hits.items():
