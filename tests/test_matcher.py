@@ -25,7 +25,8 @@ def test_typos_are_repaired_against_the_knowledge_vocabulary(responder, question
 
 @pytest.mark.parametrize("typed, meant", [
     ("idempotant", "idempot"), ("cahce", "cach"), ("shuold", ""), ("wbehook", "webhook"), ("dockre", "docker"),
-    ("paris", "paris"), ("spans", "span"),
+    ("obsevability", "observ"), ("authorizaiton", "author"),
+    ("paris", "paris"), ("spans", "span"), ("training", "train"),
 ])
 def test_typo_repair_fixes_slips_but_does_not_bend_other_words_into_knowledge_words(responder, typed, meant):
     weights, _ = responder.matcher.weigh_query(f"{typed} now")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 from .knowledge import Entry, KnowledgeBase
 from .text import ABBREVIATIONS, GENERIC_WORDS, STOP_WORDS, stem, tokenise
@@ -76,16 +76,15 @@ _NEIGHBOURS = _keyboard_neighbours()
 
 
 def is_likely_slip(typed: str, word: str) -> bool:
-    """Whether one edit from `word` to `typed` looks like a typing slip: a letter dropped, doubled or swapped,
-    a key next to the right one, or one vowel for another ("idempotant"). Another letter swapped for a
-    far one is more often a different word: "paris" is not "parts", "spans" is not "scans"."""
-    if len(typed) != len(word):
-        return True
-    differs = [index for index, (left, right) in enumerate(zip(typed, word)) if left != right]
-    if len(differs) != 1:
-        return True
-    left, right = typed[differs[0]], word[differs[0]]
-    return right in _NEIGHBOURS.get(left, ()) or (left in _VOWELS and right in _VOWELS)
+    """Whether the edits from `word` to `typed` look like typing slips: letters dropped, doubled or swapped, a
+    key next to the right one, or one vowel for another ("idempotant"). A letter swapped for a far one is more
+    often another word: "paris" is not "parts", "training" is not "tracing"."""
+    for edit in Levenshtein.editops(typed, word):
+        if edit.tag == "replace":
+            left, right = typed[edit.src_pos], word[edit.dest_pos]
+            if right not in _NEIGHBOURS.get(left, ()) and not (left in _VOWELS and right in _VOWELS):
+                return False
+    return True
 
 
 class Matcher:
@@ -170,7 +169,7 @@ class Matcher:
         allowed = 1 if len(word) < 8 else 2
         candidates = self._words_by_initial.get(word[0], ())
         for found, _, _ in process.extract(word, candidates, scorer=OSA.distance, score_cutoff=allowed, limit=5):
-            if allowed > 1 or is_likely_slip(word, found):
+            if is_likely_slip(word, found):
                 return self._words[found]
         return term
 
