@@ -1,19 +1,20 @@
 """The `backend-bot` command: ask, chat, eval, kb, serve."""
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
 from pathlib import Path
 
-from .app import build_bot, build_responder
 from .config import ConfigError, load_settings
 from .core.evaluation import evaluate, percent
 from .core.knowledge import KnowledgeError
-from .core.replies import Request
+from .core.replies import Reply, Request
 from .knowledge_files import load_knowledge, shipped_folder
-from .schedule_cli import add_commands as add_schedule_commands
-from .storage import StorageError
+from .schedule_cli import add_commands as add_schedule_commands, terminal_user
+from .storage import StorageError, open_storage
+from .wiring import build_bot, build_responder
 
 EXIT_USAGE = 2
 USAGE_HINT = 'Ask a backend question, for example: backend-bot ask "how do I make a request idempotent?"'
@@ -28,12 +29,16 @@ def command_ask(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     bot = build_bot(load_settings())
     questions = (line.strip() for line in sys.stdin) if text == "-" else iter([text])
-    try:
+
+    async def answer_all() -> None:
         for question in questions:
             if question:
-                reply, _ = bot.handle(Request(text=question, platform="console"))
-                print(json.dumps(reply.as_json(), ensure_ascii=False) if args.json else render_text(reply),
-                      flush=True)
+                reply = await bot.service.ask(Request(text=question, platform="console"))
+                show = reply.as_json() if args.json and isinstance(reply, Reply) else None
+                print(json.dumps(show, ensure_ascii=False) if show else render_text(reply), flush=True)
+
+    try:
+        asyncio.run(answer_all())
         return 0
     finally:
         bot.close()
@@ -44,7 +49,7 @@ def command_chat(args: argparse.Namespace) -> int:
 
     bot = build_bot(load_settings())
     try:
-        run_chat(bot.responder, bot.storage, input, sys.stdout)
+        run_chat(bot.service, input, sys.stdout, terminal_user(args))
     finally:
         bot.close()
     return 0
@@ -87,13 +92,11 @@ def command_kb(args: argparse.Namespace) -> int:
 
 
 def command_stats(args: argparse.Namespace) -> int:
-    from .storage import Storage
-
-    storage = Storage(load_settings().database)
+    storage = open_storage(load_settings().database)
     try:
-        counts = storage.outcome_counts()
-        feedback = storage.feedback_counts()
-        misses = storage.unanswered_questions(limit=args.misses)
+        counts = storage.questions.outcome_counts()
+        feedback = storage.questions.feedback_counts()
+        misses = storage.questions.unanswered_questions(limit=args.misses)
     finally:
         storage.close()
     total = sum(counts.values())
@@ -114,7 +117,7 @@ def command_serve(args: argparse.Namespace) -> int:
 
 
 def command_discord(args: argparse.Namespace) -> int:
-    from .adapters.discord_invite import make_invite_url
+    from .adapters.discord.invite import make_invite_url
 
     print(make_invite_url(load_settings()))
     return 0
@@ -128,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="print the reply as JSON")
     ask.set_defaults(run=command_ask)
-    commands.add_parser("chat", help="ask questions in a terminal loop").set_defaults(run=command_chat)
+    chat = commands.add_parser("chat", help="ask questions in a terminal loop")
+    chat.add_argument("--user", help="who is asking, for votes (default: your login name)")
+    chat.set_defaults(run=command_chat)
     ev = commands.add_parser("eval", help="measure the matcher on a JSONL file of {q, expect}")
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true")

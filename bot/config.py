@@ -17,32 +17,50 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class Settings:
-    database: Path
-    knowledge_paths: list[Path]
-    slack_bot_token: str = ""
-    slack_app_token: str = ""
-    slack_signing_secret: str = ""
-    slack_api_url: str = DEFAULT_SLACK_API_URL
-    discord_token: str = ""
-    discord_api_url: str = ""
-    discord_gateway_url: str = ""
-    discord_guild_id: str = ""
-    discord_application_id: str = ""
-    bot_admins: frozenset[str] = field(default_factory=frozenset)
-    port: int = 3000
+class SlackSettings:
+    bot_token: str = ""
+    app_token: str = ""
+    signing_secret: str = ""
+    api_url: str = DEFAULT_SLACK_API_URL
 
     def __repr__(self) -> str:
         # Tokens never reach a log line, even through a debug print of the settings.
+        return f"SlackSettings(api_url={self.api_url!r})"
+
+    @property
+    def is_configured(self) -> bool:
+        return bool(self.bot_token or self.app_token or self.signing_secret)
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str = ""
+    api_url: str = ""
+    gateway_url: str = ""
+    guild_id: str = ""
+    application_id: str = ""
+
+    def __repr__(self) -> str:
+        return f"DiscordSettings(api_url={self.api_url!r}, guild_id={self.guild_id!r})"
+
+    @property
+    def is_configured(self) -> bool:
+        return bool(self.token)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Path
+    knowledge_paths: list[Path]
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    bot_admins: frozenset[str] = field(default_factory=frozenset)
+    port: int = 3000
+    # How often the scheduler looks for due posts; tests set it short instead of waiting out the default.
+    schedule_check_seconds: float = 5.0
+
+    def __repr__(self) -> str:
         return f"Settings(database={self.database!s}, knowledge_paths={[str(p) for p in self.knowledge_paths]})"
-
-    @property
-    def has_slack(self) -> bool:
-        return bool(self.slack_bot_token or self.slack_app_token or self.slack_signing_secret)
-
-    @property
-    def has_discord(self) -> bool:
-        return bool(self.discord_token)
 
 
 def default_database() -> Path:
@@ -60,17 +78,13 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     return Settings(
         database=Path(get("BOT_DATABASE")).expanduser() if get("BOT_DATABASE") else default_database(),
         knowledge_paths=[shipped_folder(), *extra],
-        slack_bot_token=get("SLACK_BOT_TOKEN"),
-        slack_app_token=get("SLACK_APP_TOKEN"),
-        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
-        slack_api_url=_with_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
-        discord_token=get("DISCORD_TOKEN"),
-        discord_api_url=get("DISCORD_API_URL"),
-        discord_gateway_url=get("DISCORD_GATEWAY_URL"),
-        discord_guild_id=get("DISCORD_GUILD_ID"),
-        discord_application_id=get("DISCORD_APPLICATION_ID"),
+        slack=SlackSettings(get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN"), get("SLACK_SIGNING_SECRET"),
+                            _with_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL)),
+        discord=DiscordSettings(get("DISCORD_TOKEN"), get("DISCORD_API_URL"), get("DISCORD_GATEWAY_URL"),
+                                get("DISCORD_GUILD_ID"), get("DISCORD_APPLICATION_ID")),
         bot_admins=frozenset(part.strip() for part in get("BOT_ADMINS").split(",") if part.strip()),
         port=_port(get("PORT")),
+        schedule_check_seconds=_seconds("SCHEDULE_CHECK_SECONDS", get("SCHEDULE_CHECK_SECONDS"), 5.0),
     )
 
 
@@ -86,23 +100,35 @@ def _port(value: str) -> int:
     return int(value)
 
 
-def check_slack(settings: Settings) -> str:
+def _seconds(name: str, value: str, default: float) -> float:
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 3600, such as 5 or 0.5, not {value!r}")
+    return seconds
+
+
+def check_slack(slack: SlackSettings) -> str:
     """'socket' or 'http', the way Slack is to be reached; ConfigError naming the variable when half-set."""
-    if not settings.slack_bot_token:
+    if not slack.bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (it starts with xoxb-)")
-    if not settings.slack_bot_token.startswith("xoxb-"):
+    if not slack.bot_token.startswith("xoxb-"):
         raise ConfigError("SLACK_BOT_TOKEN looks wrong: a bot token starts with xoxb-")
-    if settings.slack_app_token:
-        if not settings.slack_app_token.startswith("xapp-"):
+    if slack.app_token:
+        if not slack.app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN looks wrong: an app-level token for Socket Mode starts with xapp-")
         return "socket"
-    if settings.slack_signing_secret:
+    if slack.signing_secret:
         return "http"
     raise ConfigError("Slack needs SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
 
 
-def check_discord(settings: Settings) -> None:
-    token = settings.discord_token
+def check_discord(discord: DiscordSettings) -> None:
+    token = discord.token
     if not token:
         raise ConfigError("DISCORD_TOKEN is not set: copy the bot token from the Developer Portal's Bot page")
     if token.count(".") != 2 or " " in token:

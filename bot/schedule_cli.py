@@ -6,14 +6,12 @@ import re
 import sys
 from datetime import datetime, timezone
 
-from .app import build_bot
 from .config import load_settings
 from .core.commands import (DEFAULT_CLOSE_MINUTES, DEFAULT_DAYS, DEFAULT_TIMEZONE, KINDS, QUIZ, CommandError,
                             ScheduleSpec, parse_days, parse_duration, parse_time, parse_timezone)
-from .quiz_storage import QuizStorage
-from .schedule_storage import ScheduleStorage
 from .scheduler import next_slot
-from .storage import Storage
+from .storage import ScheduleStorage, open_storage
+from .wiring import build_bot
 
 EXIT_USAGE = 2
 PLATFORMS = ("slack", "discord")
@@ -44,8 +42,8 @@ def spec_from(args: argparse.Namespace) -> ScheduleSpec:
 
 
 def command_schedule(args: argparse.Namespace) -> int:
-    storage = Storage(load_settings().database)
-    schedules = ScheduleStorage(storage.db)
+    storage = open_storage(load_settings().database)
+    schedules = storage.schedules
     try:
         if args.schedule_command == "add":
             return add_schedule(args, schedules)
@@ -101,7 +99,7 @@ def list_schedules(schedules: ScheduleStorage) -> int:
 
 def terminal_user(args: argparse.Namespace) -> str:
     try:
-        return args.user or getpass.getuser()
+        return getattr(args, "user", None) or getpass.getuser()
     except (KeyError, OSError):
         return "you"
 
@@ -111,7 +109,7 @@ def command_tip(args: argparse.Namespace) -> int:
 
     bot = build_bot(load_settings())
     try:
-        show_tip(bot.responder, ScheduleStorage(bot.storage.db), terminal_user(args), sys.stdout)
+        show_tip(bot.daily, terminal_user(args), sys.stdout)
     finally:
         bot.close()
     return 0
@@ -122,8 +120,7 @@ def command_quiz(args: argparse.Namespace) -> int:
 
     bot = build_bot(load_settings())
     try:
-        run_quiz(bot.responder, ScheduleStorage(bot.storage.db), QuizStorage(bot.storage.db), terminal_user(args),
-                 input, sys.stdout)
+        run_quiz(bot.daily, terminal_user(args), input, sys.stdout)
     finally:
         bot.close()
     return 0

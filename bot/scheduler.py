@@ -11,15 +11,17 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .core.commands import TIP, weekday_numbers
-from .core.quiz import QuizCard, QuizResult, build_quiz
-from .core.replies import Responder
+from .core.quiz import QuizCard, QuizResult
 from .core.tips import Tip
-from .quiz_storage import Quiz, QuizStorage
-from .schedule_storage import FAILED, RETRY, SENT, Post, Schedule, ScheduleStorage
-from .storage import utc_now
+from .daily import Daily
+from .storage import FAILED, RETRY, SENT, Post, Quiz, Schedule, Storage, utc_now
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 5.0
+# Posts claimed in one tick, and sent at once: a burst of due schedules goes out in waves that never hold the
+# database thread or the network for long, and a tick after a full wave follows at once.
+BATCH = 100
+SENDS_IN_FLIGHT = 10
 # Waits before the 2nd, 3rd and 4th attempt of a send that failed for a passing reason (rate limit, network).
 RETRY_DELAYS = (30, 120, 480)
 SEND_TIMEOUT = 30.0
@@ -99,140 +101,196 @@ def next_slot(schedule: Schedule, now: datetime) -> datetime | None:
     return None
 
 
-def audience(schedule: Schedule) -> str:
-    """Whose rotation this is: a channel's tips and its quizzes each walk through every entry."""
-    return f"{schedule.kind}:{schedule.platform}:{schedule.channel}"
+class DueTimes:
+    """When each active schedule next needs a look, so a tick looks only at those whose time has come.
+
+    Schedules are read again only when their version changes (any process's change bumps it), so a tick costs
+    the schedules due now and today's posts, not every schedule and all history."""
+
+    def __init__(self):
+        self.version: int | None = None
+        self.latest: datetime | None = None
+        self.checks: dict[int, tuple[datetime, Schedule]] = {}
+
+    def refresh(self, version: int, read_schedules: Callable[[], list[Schedule]], now: datetime) -> None:
+        went_back = self.latest is not None and now < self.latest
+        self.latest = now if self.latest is None or now > self.latest else self.latest
+        if version == self.version and not went_back:
+            return
+        # A schedule that did not change keeps its next look; a new or changed one (or all, if the clock went
+        # back) is looked at now.
+        kept = {} if went_back else self.checks
+        self.checks = {schedule.id: kept[schedule.id] if kept.get(schedule.id, (None, None))[1] == schedule
+                       else (now, schedule) for schedule in read_schedules() if schedule.is_active}
+        self.version = version
+
+    def looking(self, now: datetime) -> list[Schedule]:
+        return [schedule for at, schedule in self.checks.values() if at <= now]
+
+    def later(self, schedule: Schedule, now: datetime) -> None:
+        """Nothing more to do today: look again at the next slot."""
+        upcoming = next_slot(schedule, now + timedelta(seconds=1)) or now + timedelta(days=1)
+        self.checks[schedule.id] = (upcoming, schedule)
+
+
+@dataclass
+class Wave:
+    """What one tick claimed on the database thread, for the loop to send."""
+
+    posts: list[tuple[Schedule, Post, Tip | QuizCard]]
+    reveals: list[tuple[Quiz, QuizResult]]
+    report: Counter
+    more: bool = False
 
 
 class Scheduler:
-    def __init__(self, schedules: ScheduleStorage, quizzes: QuizStorage, responder: Responder,
-                 publishers: Mapping[str, Publisher] | None = None, rng: random.Random | None = None,
+    def __init__(self, storage: Storage, daily: Daily, publishers: Mapping[str, Publisher] | None = None,
                  retry_delays: tuple[float, ...] = RETRY_DELAYS, send_timeout: float = SEND_TIMEOUT,
-                 interval: float = CHECK_SECONDS):
-        self.schedules = schedules
-        self.quizzes = quizzes
-        self.responder = responder
+                 interval: float = CHECK_SECONDS, batch: int = BATCH):
+        self.db = storage.db
+        self.schedules = storage.schedules
+        self.quizzes = storage.quizzes
+        self.daily = daily
         self.publishers: dict[str, Publisher] = dict(publishers or {})
-        self.rng = rng or random.Random()
         self.retry_delays = retry_delays
         self.send_timeout = send_timeout
         self.interval = interval
+        self.batch = batch
+        self.due_times = DueTimes()
+        self._sending = asyncio.Semaphore(SENDS_IN_FLIGHT)
+        self._more = False
 
     @property
-    def entries(self):
-        return self.responder.knowledge.entries
+    def rng(self):
+        return self.daily.rng
+
+    @rng.setter
+    def rng(self, rng) -> None:
+        self.daily.rng = rng
 
     def register(self, platform: str, publisher: Publisher) -> None:
         self.publishers[platform] = publisher
 
     def due_posts(self, now: datetime) -> list[DuePost]:
         """Active schedules of the platforms that have a publisher, due now and not yet claimed for that date."""
+        self.due_times.refresh(self.schedules.version(), self.schedules.schedules, now)
         candidates = []
-        for schedule in self.schedules.schedules():
-            if schedule.is_active and schedule.platform in self.publishers:
-                try:
-                    local_date = due_date(schedule, now)
-                except (ZoneInfoNotFoundError, ValueError):
-                    # Only a hand-edited row or a zone dropped from tzdata gets here; it must not stop the others.
-                    self.schedules.pause_schedule(schedule.id, f"unknown timezone {schedule.timezone}", now)
-                    continue
-                if local_date:
-                    candidates.append(DuePost(schedule, local_date))
+        for schedule in self.due_times.looking(now):
+            if schedule.platform not in self.publishers:
+                continue
+            try:
+                local_date = due_date(schedule, now)
+            except (ZoneInfoNotFoundError, ValueError):
+                # Only a hand-edited row or a zone dropped from tzdata gets here; it must not stop the others.
+                self.schedules.pause_schedule(schedule.id, f"unknown timezone {schedule.timezone}", now)
+                continue
+            if local_date:
+                candidates.append(DuePost(schedule, local_date))
+            else:
+                self.due_times.later(schedule, now)
         if not candidates:
             return []
-        posted = self.schedules.posted_dates(min(due.local_date for due in candidates))
+        posted = self.schedules.posted_on({due.local_date for due in candidates})
+        for due in candidates:
+            if (due.schedule.id, due.local_date) in posted:
+                self.due_times.later(due.schedule, now)
         return [due for due in candidates if (due.schedule.id, due.local_date) not in posted]
 
     async def run_once(self, now: datetime) -> Counter:
         """Everything due at `now`, each channel on its own so a slow or failing one does not hold up the rest."""
-        jobs = [self._post_due(due, now) for due in self.due_posts(now)]
-        jobs += [self._retry_post(post, now) for post in self.schedules.retries_due(now)]
-        self.quizzes.close_due(now)
-        jobs += [self._reveal(quiz, now) for quiz in self.quizzes.reveals_due(now) if quiz.platform in self.publishers]
-        report: Counter = Counter()
+        wave = await self.db.run(self._claim_wave, now)
+        jobs = [self._send_post(schedule, post, content, now) for schedule, post, content in wave.posts]
+        jobs += [self._reveal(quiz, result, now) for quiz, result in wave.reveals]
+        report = wave.report
         for outcome in await asyncio.gather(*jobs, return_exceptions=True):
             if isinstance(outcome, BaseException):
                 log.error("scheduled job failed: %r", outcome, exc_info=outcome)
                 outcome = "error"
             report[outcome] += 1
+        self._more = wave.more
         return report
 
     async def run_forever(self, clock: Callable[[], datetime] = utc_now,
                           sleep: Callable[[float], Awaitable] = asyncio.sleep,
                           stop: asyncio.Event | None = None) -> None:
-        """Checks every `interval` seconds; schedules are read afresh each time, so CLI changes apply at once."""
+        """Checks every `interval` seconds (at once after a full wave); CLI changes to schedules apply at once."""
         while stop is None or not stop.is_set():
+            self._more = False
             try:
                 report = await self.run_once(clock())
                 if report:
                     log.info("scheduler run: %s", dict(report))
             except Exception:
                 log.exception("scheduler run failed; trying again in %s s", self.interval)
-            await sleep(self.interval)
+            await sleep(0 if self._more else self.interval)
 
-    async def _post_due(self, due: DuePost, now: datetime) -> str:
-        post_id = self.schedules.claim_post(due.schedule.id, due.local_date, now)
-        if post_id is None:
-            return TAKEN
-        try:
-            self._prepare(due, post_id)
-        except Exception as error:
-            log.exception("cannot prepare the %s for %s", due.schedule.kind, due.schedule.channel)
-            return self._give_up(due.schedule, self.schedules.post(post_id), f"cannot prepare it: {error}", False)
-        return await self._send_post(due.schedule, self.schedules.post(post_id), now)
+    def _claim_wave(self, now: datetime) -> Wave:
+        """Claims what is due (at most one batch of new posts), on the database thread."""
+        wave = Wave([], [], Counter())
+        due = self.due_posts(now)
+        wave.more = len(due) > self.batch
+        for item in due[: self.batch]:
+            self.due_times.later(item.schedule, now)
+            post_id = self.schedules.claim_post(item.schedule.id, item.local_date, now)
+            if post_id is None:
+                wave.report[TAKEN] += 1
+                continue
+            try:
+                self.daily.prepare_post(item.schedule, post_id, item.local_date)
+            except Exception as error:
+                log.exception("cannot prepare the %s for %s", item.schedule.kind, item.schedule.channel)
+                wave.report[self._give_up(item.schedule, self.schedules.post(post_id), f"cannot prepare it: {error}",
+                                          False)] += 1
+                continue
+            self._add_post(wave, item.schedule, self.schedules.post(post_id))
+        for post in self.schedules.retries_due(now):
+            self._claim_retry(wave, post)
+        self.quizzes.close_due(now)
+        for quiz in self.quizzes.reveals_due(now):
+            if quiz.platform in self.publishers and self.quizzes.claim_reveal(quiz):
+                wave.reveals.append((quiz, self.quizzes.result(quiz.id)))
+        return wave
 
-    def _prepare(self, due: DuePost, post_id: int) -> None:
-        """Chooses the entry (and builds the quiz) once, so every retry sends the same post."""
-        schedule = due.schedule
-        entry = self.schedules.choose_entry(audience(schedule), self.entries, self.rng)
-        quiz_id = None
-        if schedule.kind != TIP:
-            card = build_quiz(self.entries, self.rng, entry=entry)
-            quiz_id = self.quizzes.create_quiz(card, schedule.platform, schedule.channel, due.local_date,
-                                               schedule.timezone, schedule.workspace, schedule.close_minutes,
-                                               schedule.id)
-        self.schedules.set_post_content(post_id, entry.id, quiz_id)
-
-    async def _retry_post(self, post: Post, now: datetime) -> str:
+    def _claim_retry(self, wave: Wave, post: Post) -> None:
         schedule = self.schedules.schedule(post.schedule_id)
         if schedule is not None and schedule.platform not in self.publishers:
-            return WAITING
-        if not self.schedules.claim_retry(post):
-            return TAKEN
-        if schedule is None or not schedule.is_active:
-            return self._give_up(schedule, self.schedules.post(post.id), "the schedule was turned off", False)
-        return await self._send_post(schedule, self.schedules.post(post.id), now)
-
-    async def _send_post(self, schedule: Schedule, post: Post, now: datetime) -> str:
-        publisher = self.publishers[schedule.platform]
-        entry = self.responder.knowledge.get(post.entry_id)
-        if entry is None:
-            return self._give_up(schedule, post, f"entry {post.entry_id} is no longer in the knowledge", False)
-        if schedule.kind == TIP:
-            tip = Tip(entry, self.responder.related_to(entry))
-            ref, error = await self._attempt(lambda: publisher.post_tip(schedule.channel, tip))
+            wave.report[WAITING] += 1
+        elif not self.schedules.claim_retry(post):
+            wave.report[TAKEN] += 1
+        elif schedule is None or not schedule.is_active:
+            wave.report[self._give_up(schedule, self.schedules.post(post.id), "the schedule was turned off",
+                                      False)] += 1
         else:
-            card = self.quizzes.quiz(post.quiz_id).card
-            ref, error = await self._attempt(lambda: publisher.post_quiz(schedule.channel, post.quiz_id, card))
+            self._add_post(wave, schedule, self.schedules.post(post.id))
+
+    def _add_post(self, wave: Wave, schedule: Schedule, post: Post) -> None:
+        content = self.daily.tip_of(post.entry_id) if schedule.kind == TIP else self.daily.card_of(post)
+        if content is None:
+            reason = f"entry {post.entry_id} is no longer in the knowledge"
+            wave.report[self._give_up(schedule, post, reason, False)] += 1
+        else:
+            wave.posts.append((schedule, post, content))
+
+    async def _send_post(self, schedule: Schedule, post: Post, content: Tip | QuizCard, now: datetime) -> str:
+        publisher = self.publishers[schedule.platform]
+        if isinstance(content, Tip):
+            ref, error = await self._attempt(lambda: publisher.post_tip(schedule.channel, content))
+        else:
+            ref, error = await self._attempt(lambda: publisher.post_quiz(schedule.channel, post.quiz_id, content))
         if error is None:
-            self.schedules.mark_sent(post.id, ref, now)
-            self.schedules.record_shown(audience(schedule), entry.id, self.entries, now)
-            if post.quiz_id is not None:
-                self.quizzes.mark_posted(post.quiz_id, ref, now)
+            await self.db.run(self.daily.mark_sent, schedule, post, ref, now)
             log.info("posted %s to %s:%s for %s", schedule.kind, schedule.platform, schedule.channel, post.local_date)
             return SENT
         retry_at = self._retry_at(post.attempts, error, now)
         if retry_at is not None:
-            self.schedules.mark_retry(post.id, error.reason, retry_at)
+            await self.db.run(self.schedules.mark_retry, post.id, error.reason, retry_at)
             log.warning("%s to %s:%s failed (%s), attempt %s; retrying at %s", schedule.kind, schedule.platform,
                         schedule.channel, error.reason, post.attempts, retry_at.isoformat())
             return RETRY
-        return self._give_up(schedule, post, error.reason, error.permanent)
+        return await self.db.run(self._give_up, schedule, post, error.reason, error.permanent)
 
     def _give_up(self, schedule: Schedule | None, post: Post, reason: str, permanent: bool) -> str:
-        self.schedules.mark_failed(post.id, reason)
-        if post.quiz_id is not None:
-            self.quizzes.delete_quiz(post.quiz_id)
+        self.daily.give_up(post, reason)
         where = f"{schedule.platform}:{schedule.channel}" if schedule else f"schedule {post.schedule_id}"
         if permanent and schedule is not None:
             self.schedules.pause_schedule(schedule.id, reason)
@@ -241,11 +299,8 @@ class Scheduler:
         log.warning("gave up on post %s to %s after %s attempt(s): %s", post.id, where, post.attempts, reason)
         return FAILED
 
-    async def _reveal(self, quiz: Quiz, now: datetime) -> str:
-        if not self.quizzes.claim_reveal(quiz):
-            return TAKEN
+    async def _reveal(self, quiz: Quiz, result: QuizResult, now: datetime) -> str:
         publisher = self.publishers[quiz.platform]
-        result = self.quizzes.result(quiz.id)
 
         async def send() -> str:
             await publisher.update_quiz(quiz.channel, quiz.message_ref, quiz.id, result)
@@ -253,9 +308,12 @@ class Scheduler:
 
         _, error = await self._attempt(send)
         if error is None:
-            self.quizzes.mark_revealed(quiz.id, now)
+            await self.db.run(self.quizzes.mark_revealed, quiz.id, now)
             log.info("revealed quiz %s in %s:%s", quiz.id, quiz.platform, quiz.channel)
             return REVEALED
+        return await self.db.run(self._reveal_failed, quiz, error, now)
+
+    def _reveal_failed(self, quiz: Quiz, error: "SendError", now: datetime) -> str:
         retry_at = self._retry_at(quiz.reveal_attempts + 1, error, now)
         if retry_at is not None:
             self.quizzes.mark_reveal_retry(quiz.id, error.reason, retry_at)
@@ -270,16 +328,17 @@ class Scheduler:
         return FAILED
 
     async def _attempt(self, send: Callable[[], Awaitable]) -> tuple[object, SendError | None]:
-        try:
-            return await asyncio.wait_for(send(), self.send_timeout), None
-        except SendError as error:
-            return None, error
-        except asyncio.TimeoutError:
-            return None, SendError(f"no answer within {self.send_timeout:g} s")
-        except Exception as error:
-            # A bug in one publisher must not stop the other channels' posts; it is logged and retried like a blip.
-            log.exception("publisher raised an unexpected error")
-            return None, SendError(f"unexpected error: {type(error).__name__}")
+        async with self._sending:
+            try:
+                return await asyncio.wait_for(send(), self.send_timeout), None
+            except SendError as error:
+                return None, error
+            except asyncio.TimeoutError:
+                return None, SendError(f"no answer within {self.send_timeout:g} s")
+            except Exception as error:
+                # A bug in one publisher must not stop the other channels' posts; logged and retried like a blip.
+                log.exception("publisher raised an unexpected error")
+                return None, SendError(f"unexpected error: {type(error).__name__}")
 
     def _retry_at(self, attempts: int, error: SendError, now: datetime) -> datetime | None:
         """When to try again after `attempts` failed attempts, or None to give up."""
@@ -287,8 +346,3 @@ class Scheduler:
             return None
         delay = max(self.retry_delays[attempts - 1], error.retry_after or 0)
         return now + timedelta(seconds=delay)
-
-
-def build_scheduler(bot, publishers: Mapping[str, Publisher] | None = None) -> Scheduler:
-    """The scheduler over the bot's own database and knowledge; serve registers each platform's publisher."""
-    return Scheduler(ScheduleStorage(bot.storage.db), QuizStorage(bot.storage.db), bot.responder, publishers)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Bot, build_bot
+from bot.wiring import Bot, build_bot
 from bot.config import load_settings
 
 
@@ -29,9 +29,8 @@ def bot(settings_for) -> Bot:
 @pytest.fixture
 def quizzes(bot):
     """Quiz storage over the bot's own database file."""
-    from bot.quiz_storage import QuizStorage
-
-    return QuizStorage(bot.storage.db)
+    
+    return bot.storage.quizzes
 
 
 @pytest.fixture

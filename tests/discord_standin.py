@@ -17,9 +17,10 @@ from discord_payloads import (ALICE, BOT_ID, BOT_PERMISSIONS, BOT_USER, CHANNEL_
                               UNKNOWN_MESSAGE, application, as_json, bad_form_body, message_payload,
                               problems_with_commands, problems_with_message)
 
-from bot.adapters.discord import build_discord_client
-from bot.app import Bot, build_bot
-from bot.scheduler import Scheduler, build_scheduler
+from bot.adapters.discord.app import build_discord_client
+from bot.wiring import Bot, build_bot
+from bot.scheduler import Scheduler
+from bot.wiring import build_scheduler
 
 ACK_SECONDS = 3.0
 
@@ -273,9 +274,9 @@ async def discord_scheduler(discord_bot):
 async def running_client(bot: Bot, scheduler: Scheduler | None = None):
     """The real discord.py client, logged in to the stand-in and ready; closed on the way out."""
     # Without a short guild_ready_timeout every start waits 2 s for more GUILD_CREATE events.
-    client = build_discord_client(bot, scheduler, guild_ready_timeout=0.05)
+    client = build_discord_client(bot.service, bot.settings, scheduler, guild_ready_timeout=0.05)
     async with client:
-        running = asyncio.create_task(client.start(bot.settings.discord_token))
+        running = asyncio.create_task(client.start(bot.settings.discord.token))
         ready = asyncio.create_task(client.wait_until_ready())
         await asyncio.wait([running, ready], timeout=10, return_when=asyncio.FIRST_COMPLETED)
         if running.done():

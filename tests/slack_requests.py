@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.adapters.slack import build_slack_app, health_of, run_slack
-from bot.adapters.slack_transport import build_web_app, start_http_server
-from bot.app import build_bot
+from bot.adapters.slack.app import build_slack_app, health_of, run_slack
+from bot.adapters.slack.transport import build_web_app, start_http_server
+from bot.wiring import build_bot
 from slack_standin import BOT_USER_ID, SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -133,9 +133,10 @@ async def slack_over_http(settings_for, clock=None, **variables):
     `clock`, when given, is the bot's now for quiz answers and schedule commands.
     """
     async with SlackStandIn() as standin:
-        bot = build_bot(slack_settings(settings_for, standin, **variables))
-        app = build_slack_app(bot, clock=clock) if clock else build_slack_app(bot)
-        runner = await start_http_server(build_web_app(app, SIGNING_SECRET, health_of(bot)), "127.0.0.1", 0)
+        settings = slack_settings(settings_for, standin, **variables)
+        bot = build_bot(settings, clock) if clock else build_bot(settings)
+        app = build_slack_app(bot.service, bot.settings)
+        runner = await start_http_server(build_web_app(app, SIGNING_SECRET, health_of(bot.service)), "127.0.0.1", 0)
         port = runner.addresses[0][1]
         try:
             async with aiohttp.ClientSession() as session:
@@ -196,7 +197,7 @@ async def slack_over_socket_mode(settings_for):
     """(stand-in Slack, the bot) with `run_slack` connected in Socket Mode, as `backend-bot serve` runs it."""
     async with SlackStandIn() as standin:
         bot = build_bot(slack_settings(settings_for, standin, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=""))
-        running = asyncio.create_task(run_slack(bot))
+        running = asyncio.create_task(run_slack(bot.service, bot.settings))
         try:
             await standin.wait_for(lambda: standin.open_sockets() or running.done())
             if running.done():

@@ -6,11 +6,12 @@ from datetime import datetime, timezone
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_publisher import SlackPublisher
-from bot.adapters.slack_transport import build_web_client
-from bot.app import Bot
+from bot.adapters.slack.publisher import SlackPublisher
+from bot.adapters.slack.transport import build_web_client
+from bot.wiring import Bot
 from bot.core.commands import ScheduleSpec
-from bot.scheduler import Scheduler, build_scheduler
+from bot.scheduler import Scheduler
+from bot.wiring import build_scheduler
 from slack_requests import ANN, BOT_TOKEN, CHANNEL, SlackOverHttp, click_on, slack_over_http, slash_command
 from slack_standin import TEAM_ID, SlackStandIn
 

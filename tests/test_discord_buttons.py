@@ -3,7 +3,7 @@
 from discord_standin import (ALICE, discord_bot, discord_client, discord_server,  # noqa: F401
                              discord_settings, running_client)
 
-from bot.app import build_bot
+from bot.wiring import build_bot
 
 CHANNEL_MESSAGE = 4
 
@@ -25,7 +25,7 @@ async def test_related_question_button_answers_that_question(discord_client, dis
     assert (embed["title"], embed["description"]) == (related.question, related.answer_text)
     assert embed["footer"]["text"].endswith(f"entry: {related_id}")
     assert callback["data"]["allowed_mentions"] == {"parse": []}
-    logged = discord_bot.storage.questions()
+    logged = discord_bot.storage.questions.questions()
     assert [(row["entry_id"], row["user"]) for row in logged] == [
         ("make-idempotent", ALICE["id"]), (related_id, ALICE["id"])]
 
@@ -44,7 +44,7 @@ async def test_buttons_keep_working_after_the_bot_restarts(discord_server, disco
             helpful = discord_server.button_ids(answer)[-2]
             voted = await discord_server.click(answer, helpful)
             await discord_server.callback_for(voted)
-        [feedback] = after.storage.feedback()
+        [feedback] = after.storage.questions.feedback()
     finally:
         after.close()
     assert callback["data"]["embeds"][0]["footer"]["text"].endswith(related.removeprefix("bb:answer:"))
@@ -58,5 +58,5 @@ async def test_button_for_an_entry_no_longer_known_says_so(discord_client, disco
         {"type": 2, "style": 2, "label": "Old question", "custom_id": "bb:answer:removed-entry"}]}]}
     clicked = await discord_server.click(stale, "bb:answer:removed-entry")
     callback = await discord_server.callback_for(clicked)
-    assert "no longer in the knowledge base" in callback["data"]["embeds"][0]["description"]
-    assert len(discord_bot.storage.questions()) == 1
+    assert "no longer works" in callback["data"]["embeds"][0]["description"]
+    assert len(discord_bot.storage.questions.questions()) == 1

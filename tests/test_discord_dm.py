@@ -9,7 +9,7 @@ async def test_direct_message_is_answered_in_the_dm(discord_client, discord_serv
     [message] = await discord_server.wait_until(lambda: discord_server.messages)
     assert message["channel_id"] == str(DM_CHANNEL_ID)
     assert message["embeds"][0]["footer"]["text"].endswith("what-is-idempotent")
-    [logged] = discord_bot.storage.questions()
+    [logged] = discord_bot.storage.questions.questions()
     assert (logged["channel"], logged["entry_id"]) == (str(DM_CHANNEL_ID), "what-is-idempotent")
 
 

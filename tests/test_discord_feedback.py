@@ -23,8 +23,8 @@ async def test_helpful_vote_is_stored_with_the_question_and_entry(discord_client
     callback = await discord_server.callback_for(clicked)
     assert callback["data"]["flags"] & EPHEMERAL
     assert "Thanks" in callback["data"]["embeds"][0]["description"]
-    [question] = discord_bot.storage.questions()
-    [vote] = discord_bot.storage.feedback()
+    [question] = discord_bot.storage.questions.questions()
+    [vote] = discord_bot.storage.questions.feedback()
     assert (vote["question_id"], vote["user"], vote["verdict"], vote["entry_id"]) == (
         question["id"], ALICE["id"], "helpful", "test-backend")
 
@@ -37,5 +37,5 @@ async def test_second_vote_by_the_same_person_replaces_the_first(discord_client,
     await discord_server.callback_for(second)
     third = await discord_server.click(message, vote_button(discord_server, message, "helpful"), user=BOB)
     await discord_server.callback_for(third)
-    votes = {vote["user"]: vote["verdict"] for vote in discord_bot.storage.feedback()}
+    votes = {vote["user"]: vote["verdict"] for vote in discord_bot.storage.questions.feedback()}
     assert votes == {ALICE["id"]: "not_helpful", BOB["id"]: "helpful"}

@@ -6,7 +6,7 @@ import yaml
 
 from discord_standin import CHANNEL_ID, discord_server, running_client  # noqa: F401
 
-from bot.app import build_bot
+from bot.wiring import build_bot
 
 LONG_QUESTION = ("How do I keep a very long running reconciliation job between the ledger service and the payment "
                  "provider correct when either side can retry, time out, reorder or duplicate its notifications, "

@@ -24,7 +24,7 @@ async def test_mention_is_answered_with_an_embed_and_buttons(discord_client, dis
 async def test_mentioned_question_is_logged_for_the_learning_loop(discord_client, discord_server, discord_bot):
     await discord_server.post_message(f"<@{discord_client.user.id}> How do I scale a backend?")
     await discord_server.wait_until(lambda: discord_server.messages)
-    [logged] = discord_bot.storage.questions()
+    [logged] = discord_bot.storage.questions.questions()
     assert (logged["platform"], logged["text"], logged["status"], logged["entry_id"]) == (
         "discord", "How do I scale a backend?", "answered", "scale-backend")
 
@@ -49,4 +49,4 @@ async def test_messages_from_bots_and_messages_not_for_the_bot_are_ignored(disco
     await discord_server.post_message(f"{mention} How do I scale a backend?")
     [message] = await discord_server.wait_until(lambda: discord_server.messages)
     assert message["embeds"][0]["title"] == "How do I scale a backend?"
-    assert [row["text"] for row in discord_bot.storage.questions()] == ["How do I scale a backend?"]
+    assert [row["text"] for row in discord_bot.storage.questions.questions()] == ["How do I scale a backend?"]

@@ -32,7 +32,7 @@ async def test_unsure_answer_offers_did_you_mean_buttons_and_none_of_these(disco
     assert embed["title"] == "Did you mean…"
     for match in reply.suggestions:
         assert match.entry.question in embed["description"]
-    [question] = discord_bot.storage.questions()
+    [question] = discord_bot.storage.questions.questions()
     assert discord_server.button_ids(message) == [
         *[f"bb:answer:{match.entry.id}" for match in reply.suggestions], f"bb:none:{question['id']}"]
     assert discord_server.button_labels(message)[-1] == "None of these"
@@ -44,8 +44,8 @@ async def test_none_of_these_is_logged_against_the_question(discord_client, disc
     callback = await discord_server.callback_for(clicked)
     assert callback["data"]["flags"] & EPHEMERAL
     assert "other words" in callback["data"]["embeds"][0]["description"]
-    [question] = discord_bot.storage.questions()
-    [vote] = discord_bot.storage.feedback()
+    [question] = discord_bot.storage.questions.questions()
+    [vote] = discord_bot.storage.questions.feedback()
     assert (vote["question_id"], vote["user"], vote["verdict"]) == (question["id"], ALICE["id"], "none_of_these")
     assert question["status"] == "suggest"
 
@@ -56,4 +56,4 @@ async def test_picking_a_suggestion_answers_it(discord_client, discord_server, d
     clicked = await discord_server.click(message, f"bb:answer:{chosen.id}")
     callback = await discord_server.callback_for(clicked)
     assert callback["data"]["embeds"][0]["title"] == chosen.question
-    assert [row["entry_id"] for row in discord_bot.storage.questions()] == [None, chosen.id]
+    assert [row["entry_id"] for row in discord_bot.storage.questions.questions()] == [None, chosen.id]

@@ -7,8 +7,8 @@ from discord_schedules import (BOB, CAROL, CLOSING, EPHEMERAL, click_option, per
 from discord_standin import (ALICE, discord_bot, discord_scheduler, discord_server,  # noqa: F401
                              discord_settings, running_client)
 
-from bot.app import build_bot
-from bot.scheduler import build_scheduler
+from bot.wiring import build_bot
+from bot.wiring import build_scheduler
 
 CHANNEL_MESSAGE = 4
 REVEAL_AT = "The answer is revealed to everyone at Mon 17:00 UTC."
@@ -75,7 +75,7 @@ async def test_quiz_buttons_keep_working_after_the_bot_restarts(discord_server, 
     try:
         async with running_client(after) as client:
             note = note_of(await click_option(discord_server, message, quiz, quiz.card.correct))
-            answers = client.quizzes.answers(quiz.id)
+            answers = after.storage.quizzes.answers(quiz.id)
     finally:
         after.close()
     assert note.startswith("Right!")

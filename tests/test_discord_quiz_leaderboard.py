@@ -8,7 +8,6 @@ from discord_standin import (ALICE, CHANNEL_ID, GUILD_ID, discord_bot, discord_c
                              discord_settings)
 
 from bot.core.quiz import LETTERS, build_quiz
-from bot.quiz_storage import QuizStorage
 
 UTC = timezone.utc
 FIRST_DAY = datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
@@ -17,7 +16,7 @@ PLAYERS = [person(number, f"Player{number}") for number in range(11)]
 
 def play_quiz_days(bot, days: list[set[str]], workspace: str = str(GUILD_ID), channel: int = CHANNEL_ID) -> None:
     """One closed quiz a day in the channel; the people in a day's set answer it right, everyone else wrong."""
-    quizzes = QuizStorage(bot.storage.db)
+    quizzes = bot.storage.quizzes
     rng = random.Random(5)
     everyone = {player["id"] for player in PLAYERS} | {ALICE["id"]}
     for number, right in enumerate(days):

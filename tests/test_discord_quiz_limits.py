@@ -4,7 +4,7 @@ import random
 
 from discord_standin import CHANNEL_ID, discord_bot, discord_client, discord_server, discord_settings  # noqa: F401
 
-from bot.adapters.discord_publisher import DiscordPublisher
+from bot.adapters.discord.publisher import DiscordPublisher
 from bot.core.knowledge import Entry
 from bot.core.quiz import PICK_ANSWER, PICK_QUESTION, QuizResult, build_quiz
 from bot.core.tips import Tip

@@ -11,4 +11,4 @@ async def test_rate_limited_reply_is_retried_and_posted_once(discord_client, dis
     assert [call.status for call in posts] == [429, 200]
     assert message["embeds"][0]["title"] == "How do I deploy a backend?"
     assert len(discord_server.messages) == 1
-    assert len(discord_bot.storage.questions()) == 1
+    assert len(discord_bot.storage.questions.questions()) == 1

@@ -28,4 +28,4 @@ async def test_message_replayed_after_resuming_is_answered_once(discord_client, 
     await discord_server.wait_until(lambda: len(discord_server.messages) == 2)
     assert [message["embeds"][0]["title"] for message in discord_server.messages] == [
         "How do I deploy a backend?", "How do I test a backend?"]
-    assert len(discord_bot.storage.questions()) == 2
+    assert len(discord_bot.storage.questions.questions()) == 2

@@ -4,8 +4,7 @@ from discord_schedules import EPHEMERAL, NO_MENTIONS
 from discord_standin import (ALICE, CHANNEL_ID, GUILD_ID, MEMBER_PERMISSIONS, discord_bot, discord_client,  # noqa: F401
                              discord_server, discord_settings, running_client)
 
-from bot.app import build_bot
-from bot.schedule_storage import ScheduleStorage
+from bot.wiring import build_bot
 
 MANAGE_SERVER = str(int(MEMBER_PERMISSIONS) | 1 << 5)
 ADMINISTRATOR = str(int(MEMBER_PERMISSIONS) | 1 << 3)
@@ -29,7 +28,7 @@ async def command_reply(server, name: str, options: list[dict], **member) -> str
 
 
 def schedules_here(bot):
-    return ScheduleStorage(bot.storage.db).schedules("discord", str(CHANNEL_ID))
+    return bot.storage.schedules.schedules("discord", str(CHANNEL_ID))
 
 
 async def test_a_member_with_manage_server_turns_tips_on_for_the_channel(discord_client, discord_server, discord_bot):

@@ -7,9 +7,8 @@ import sys
 from discord_schedules import SET_AT
 from discord_standin import CHANNEL_ID, GUILD_ID, discord_server  # noqa: F401
 
-from bot.app import build_bot
+from bot.wiring import build_bot
 from bot.core.commands import ScheduleSpec
-from bot.schedule_storage import ScheduleStorage
 
 
 async def test_serve_posts_a_due_tip_to_the_discord_channel_once_connected(tmp_path, settings_for, discord_server):
@@ -17,7 +16,7 @@ async def test_serve_posts_a_due_tip_to_the_discord_channel_once_connected(tmp_p
     try:
         # 00:00 every day, set long ago: due whatever the time of day the test runs.
         every_day = ScheduleSpec("00:00", "UTC", "daily")
-        ScheduleStorage(bot.storage.db).set_schedule("discord", str(CHANNEL_ID), "tip", every_day,
+        bot.storage.schedules.set_schedule("discord", str(CHANNEL_ID), "tip", every_day,
                                                      workspace=str(GUILD_ID), now=SET_AT)
     finally:
         bot.close()

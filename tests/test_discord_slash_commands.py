@@ -19,7 +19,7 @@ async def test_ask_command_is_answered_in_the_interaction_callback(discord_clien
     assert callback["data"]["allowed_mentions"] == {"parse": []}
     assert "Helpful" in discord_server.button_labels(callback["data"])
     assert discord_server.messages == [discord_server.response_messages[asked]]
-    [logged] = discord_bot.storage.questions()
+    [logged] = discord_bot.storage.questions.questions()
     assert (logged["text"], logged["entry_id"]) == (entry.question, "when-cache")
 
 
@@ -44,7 +44,7 @@ async def test_backend_help_explains_how_to_ask_only_to_the_asker(discord_client
 
 
 async def test_commands_are_registered_instantly_to_the_development_server(discord_server, settings_for):
-    from bot.app import build_bot
+    from bot.wiring import build_bot
 
     bot = build_bot(settings_for(**discord_server.variables(), DISCORD_GUILD_ID=str(GUILD_ID)))
     try:

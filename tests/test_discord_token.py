@@ -8,8 +8,8 @@ import pytest
 
 from discord_standin import discord_server  # noqa: F401
 
-from bot.adapters.discord import run_discord
-from bot.app import build_bot
+from bot.adapters.discord.app import run_discord
+from bot.wiring import build_bot
 from bot.config import ConfigError
 
 REVOKED = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GstAnd.revoked-token-part"
@@ -19,7 +19,7 @@ async def test_missing_token_names_the_variable(settings_for):
     bot = build_bot(settings_for())
     try:
         with pytest.raises(ConfigError, match="DISCORD_TOKEN is not set"):
-            await run_discord(bot)
+            await run_discord(bot.service, bot.settings)
     finally:
         bot.close()
 
@@ -28,7 +28,7 @@ async def test_rejected_token_names_the_variable_and_is_tried_once(settings_for,
     bot = build_bot(settings_for(**discord_server.variables(REVOKED)))
     try:
         with pytest.raises(ConfigError, match="DISCORD_TOKEN was rejected by Discord"):
-            await run_discord(bot)
+            await run_discord(bot.service, bot.settings)
     finally:
         bot.close()
     assert [(call.path, call.status) for call in discord_server.calls] == [("/users/@me", 401)]

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.core.quiz import CLOSED, LETTERS, OPEN, PICK_ANSWER, REVEALED, QuizStateError, advance, build_quiz
-from bot.quiz_storage import QuizStorage
-from bot.storage import Storage
+from bot.storage import open_storage
 
 POSTED = datetime(2025, 1, 13, 9, 0, tzinfo=timezone.utc)
 
@@ -31,19 +30,19 @@ def test_fifty_people_answering_at_once_are_fifty_stored_answers(settings_for, p
     start = threading.Barrier(50)
 
     def answer(number):
-        storage = Storage(settings_for().database)
+        storage = open_storage(settings_for().database)
         try:
             start.wait()
             choice = card.correct if number % 2 else wrong_letter(card)
-            return QuizStorage(storage.db).answer(quiz_id, f"U{number:03d}", choice, POSTED).outcome
+            return storage.quizzes.answer(quiz_id, f"U{number:03d}", choice, POSTED).outcome
         finally:
             storage.close()
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         outcomes = list(pool.map(answer, range(50)))
     assert outcomes.count("correct") == 25 and outcomes.count("wrong") == 25
-    reader = Storage(settings_for().database)
-    rows = QuizStorage(reader.db).answers(quiz_id)
+    reader = open_storage(settings_for().database)
+    rows = reader.quizzes.answers(quiz_id)
     reader.close()
     assert len(rows) == 50 and len({row["user"] for row in rows}) == 50
     assert sum(row["correct"] for row in rows) == 25
@@ -101,9 +100,9 @@ def test_the_stored_state_machine_refuses_illegal_moves_and_closing_twice(settin
     quiz_id, _ = posted_quiz
     with pytest.raises(QuizStateError):
         quizzes.move(quiz_id, REVEALED, POSTED)
-    other = Storage(settings_for().database)
+    other = open_storage(settings_for().database)
     try:
-        stale_view = QuizStorage(other.db)
+        stale_view = other.quizzes
         assert quizzes.move(quiz_id, CLOSED, POSTED)
         with pytest.raises(QuizStateError):
             stale_view.move(quiz_id, CLOSED, POSTED)

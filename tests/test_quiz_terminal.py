@@ -5,24 +5,23 @@ import random
 from datetime import datetime, timedelta, timezone
 
 from bot.adapters.console import run_quiz, show_tip
-from bot.quiz_storage import QuizStorage
-from bot.schedule_storage import ScheduleStorage
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
 def play(bot, answer_right: bool, now=NOW):
     """One terminal quiz; the reader looks up the quiz just stored to pick the right (or a wrong) letter."""
-    schedules, quizzes = ScheduleStorage(bot.storage.db), QuizStorage(bot.storage.db)
+    schedules, quizzes = bot.storage.schedules, bot.storage.quizzes
     out = io.StringIO()
 
     def read(prompt):
         out.write(prompt)
-        latest = quizzes.rows("SELECT id FROM quizzes ORDER BY id DESC LIMIT 1")[0]["id"]
+        latest = quizzes.db.rows("SELECT id FROM quizzes ORDER BY id DESC LIMIT 1")[0]["id"]
         card = quizzes.quiz(latest).card
         return card.correct if answer_right else next(o.letter for o in card.options if o.letter != card.correct)
 
-    outcome = run_quiz(bot.responder, schedules, quizzes, "ann", read, out, random.Random(now.day), now)
+    bot.daily.rng = random.Random(now.day)
+    outcome = run_quiz(bot.daily, "ann", read, out, now)
     return outcome, out.getvalue()
 
 
@@ -38,7 +37,7 @@ def test_a_wrong_answer_shows_the_right_letter_and_the_full_answer_and_resets_th
     outcome, text = play(bot, False, NOW + timedelta(days=1))
     assert outcome == "wrong"
     assert "Not this time: the answer was " in text
-    quizzes = QuizStorage(bot.storage.db)
+    quizzes = bot.storage.quizzes
     card = quizzes.quiz(2).card
     entry = bot.responder.knowledge.get(card.entry_id)
     assert f"{entry.question}\n{entry.answer_text}" in text
@@ -54,7 +53,8 @@ def test_the_quiz_shows_the_prompt_and_four_lettered_options(bot):
 
 def test_the_terminal_tip_shows_the_entry_and_its_related_questions(bot):
     out = io.StringIO()
-    show_tip(bot.responder, ScheduleStorage(bot.storage.db), "ann", out, random.Random(1), NOW)
+    bot.daily.rng = random.Random(1)
+    show_tip(bot.daily, "ann", out, NOW)
     lines = out.getvalue().splitlines()
     question = lines[0].removeprefix("Tip of the day: ")
     entry = next(item for item in bot.responder.knowledge.entries if item.question == question)

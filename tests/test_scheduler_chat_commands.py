@@ -1,28 +1,38 @@
 """The chat commands both platforms share: tips/quiz on and off for admins only, schedule, leaderboard."""
 
+import asyncio
 from datetime import datetime, timezone
 
 import pytest
 
-from bot.core.commands import QUIZ, TIP, CommandError, ScheduleSpec, parse_command, refusal
-from bot.quiz_storage import QuizStorage
-from bot.schedule_commands import Place, run_command
-from bot.schedule_storage import ScheduleStorage
+from bot.core.commands import QUIZ, TIP, CommandError, Place, ScheduleSpec, parse_command, refusal
+from bot.core.replies import Note
+from bot.core.scores import format_leaderboard
+from bot.wiring import build_bot
 
 NOW = datetime(2025, 1, 13, 15, 0, tzinfo=timezone.utc)
 HERE = Place("slack", "C1", "U1", workspace="T1")
 
 
 @pytest.fixture
-def run(bot):
-    schedules, quizzes = ScheduleStorage(bot.storage.db), QuizStorage(bot.storage.db)
+def run(settings_for):
+    """The service's command, as a platform calls it, with the platform's own admin rule answering `is_admin`."""
+    bot = build_bot(settings_for(), clock=lambda: NOW)
 
     def run_as(text, is_admin=True, place=HERE):
-        return run_command(text, place, is_admin, schedules, quizzes, now=NOW,
-                           admins="workspace admins or people in BOT_ADMINS")
+        async def is_platform_admin():
+            return is_admin
 
-    run_as.schedules = schedules
-    return run_as
+        async def command():
+            return await bot.service.command(text, place, is_platform_admin,
+                                             admins="workspace admins or people in BOT_ADMINS")
+
+        result = asyncio.run(command())
+        return result.text if isinstance(result, Note) else format_leaderboard(result)
+
+    run_as.schedules = bot.storage.schedules
+    yield run_as
+    bot.close()
 
 
 def test_an_admin_turns_tips_on_and_is_told_when_the_first_one_comes(run):

@@ -5,8 +5,6 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.core.commands import ScheduleSpec
-from bot.quiz_storage import QuizStorage
-from bot.schedule_storage import ScheduleStorage
 from bot.scheduler import Scheduler, due_date, next_slot
 
 UTC = timezone.utc
@@ -15,8 +13,7 @@ LONG_AGO = datetime(2025, 1, 1, tzinfo=UTC)
 
 @pytest.fixture
 def scheduler(bot):
-    return Scheduler(ScheduleStorage(bot.storage.db), QuizStorage(bot.storage.db), bot.responder,
-                     publishers={"slack": object(), "discord": object()})
+    return Scheduler(bot.storage, bot.daily, publishers={"slack": object(), "discord": object()})
 
 
 def add(scheduler, channel, time, tz, days="daily", platform="slack", kind="tip", set_at=LONG_AGO):
@@ -122,6 +119,6 @@ def test_due_date_is_the_local_date_in_iso_form(scheduler):
 def test_a_schedule_with_a_timezone_that_no_longer_exists_is_paused_and_the_others_still_run(scheduler):
     broken = add(scheduler, "CBROKEN", "09:00", "UTC")
     add(scheduler, "COK", "09:00", "UTC")
-    scheduler.schedules.execute("UPDATE schedules SET timezone = 'Mars/Olympus_Mons' WHERE id = ?", [broken.id])
+    scheduler.schedules.db.execute("UPDATE schedules SET timezone = 'Mars/Olympus_Mons' WHERE id = ?", [broken.id])
     assert due_channels(scheduler, datetime(2025, 1, 13, 10, tzinfo=UTC)) == [("COK", "2025-01-13")]
     assert scheduler.schedules.schedule(broken.id).paused_reason == "unknown timezone Mars/Olympus_Mons"

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_bot
+from bot.wiring import build_bot
 from bot.core.commands import ScheduleSpec
-from bot.scheduler import SendError, build_scheduler
+from bot.scheduler import SendError
+from bot.wiring import build_scheduler
 
 UTC = timezone.utc
 SET_AT = datetime(2025, 1, 1, tzinfo=UTC)
@@ -126,9 +127,9 @@ def test_two_schedulers_in_separate_threads_post_each_channel_once(settings_for)
 RACER = """
 import asyncio, json, os, sys
 from datetime import datetime
-from bot.app import build_bot
+from bot.wiring import build_bot
 from bot.config import load_settings
-from bot.scheduler import build_scheduler
+from bot.wiring import build_scheduler
 
 name, log_path, go_path, now = sys.argv[1:5]
 
@@ -244,7 +245,7 @@ async def test_a_failed_tip_does_not_use_up_an_entry(scheduler, publisher):
     add_tips(scheduler, "CGONE")
     publisher.failures["CGONE"] = [SendError.for_reason("not_in_channel")]
     await scheduler.run_once(MONDAY_9)
-    assert scheduler.schedules.rows("SELECT * FROM tips_shown") == []
+    assert scheduler.schedules.db.rows("SELECT * FROM tips_shown") == []
 
 
 async def test_the_running_loop_picks_up_a_schedule_added_by_the_cli_without_a_restart(scheduler, publisher,

@@ -7,7 +7,8 @@ import pytest
 
 from bot.core.commands import ScheduleSpec
 from bot.core.quiz import LETTERS, QuizResult, build_quiz
-from bot.scheduler import SendError, build_scheduler
+from bot.scheduler import SendError
+from bot.wiring import build_scheduler
 
 UTC = timezone.utc
 SET_AT = datetime(2025, 1, 1, tzinfo=UTC)
@@ -126,7 +127,7 @@ async def test_a_quiz_that_never_reached_its_channel_is_not_a_missed_day(schedul
     await scheduler.run_once(QUIZ_TIME + timedelta(hours=2))
     publisher.failures["post_quiz"] = [SendError.for_reason("channel_not_found")]
     await scheduler.run_once(QUIZ_TIME + timedelta(days=1))
-    assert scheduler.quizzes.rows("SELECT count(*) AS quizzes FROM quizzes") == [{"quizzes": 1}]
+    assert scheduler.quizzes.db.rows("SELECT count(*) AS quizzes FROM quizzes") == [{"quizzes": 1}]
     assert scheduler.quizzes.streak("discord", "555000111", "111") == 1
 
 

@@ -14,7 +14,7 @@ async def test_feedback_is_stored_and_the_message_thanks_the_voter(settings_for)
         [answer] = await slack.wait_for_calls("chat.postMessage")
         await http.send_click(button_click(answer, "👍 Helpful", slack.response_url(), user=ANN))
         [update] = await slack.wait_for_calls("chat.update")
-        stored = bot.storage.feedback()
+        stored = bot.storage.questions.feedback()
 
     assert [(row["user"], row["verdict"], row["entry_id"]) for row in stored] == [
         (ANN, "helpful", "make-idempotent")]
@@ -35,7 +35,7 @@ async def test_a_second_click_changes_the_vote_and_others_vote_separately(settin
         await slack.wait_for_calls("chat.update", 2)
         await http.send_click(button_click(answer, "👍 Helpful", slack.response_url(), user=BEN))
         updates = await slack.wait_for_calls("chat.update", 3)
-        stored = bot.storage.feedback()
+        stored = bot.storage.questions.feedback()
 
     assert sorted((row["user"], row["verdict"]) for row in stored) == [(ANN, "not_helpful"), (BEN, "helpful")]
     assert note_of(updates[1]) == "Thanks for the feedback! 0 people found this helpful, 1 did not."

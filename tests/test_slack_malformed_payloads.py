@@ -9,7 +9,7 @@ QUESTION = "how do I make a request idempotent?"
 
 
 async def test_unreadable_bodies_get_400_and_the_bot_keeps_answering(settings_for):
-    with LogWatch("bot.adapters.slack_transport") as log:
+    with LogWatch("bot.adapters.slack.transport") as log:
         async with slack_over_http(settings_for) as (slack, bot, http):
             broken_json = await http.post('{"type": "event_callback", "event": {')
             broken_form = await http.post(urlencode({"payload": "{not json"}), FORM)
@@ -50,7 +50,7 @@ async def test_buttons_with_values_the_bot_did_not_write_get_a_polite_note(setti
         removed["actions"][0]["value"] = "1|no-such-entry"
         statuses = [(await http.send_click(tampered)).status, (await http.send_click(removed)).status]
         notes = await slack.wait_for_calls("response_url", 2)
-        stored = bot.storage.feedback()
+        stored = bot.storage.questions.feedback()
 
     assert statuses == [200, 200]
     assert all(note["response_type"] == "ephemeral" and "no longer works" in note["text"] for note in notes)

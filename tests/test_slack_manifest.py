@@ -2,7 +2,7 @@
 
 import yaml
 
-from bot.adapters.slack import COMMAND
+from bot.adapters.slack.app import COMMAND
 
 
 def test_slack_manifest_matches_what_the_bot_answers(repo_root):

@@ -10,7 +10,7 @@ async def test_mention_is_answered_in_a_thread_under_it(settings_for):
     async with slack_over_http(settings_for) as (slack, bot, http):
         answer = await http.send_event(mention(QUESTION, ts="1700000100.000100"), event_id="Ev1")
         [post] = await slack.wait_for_calls("chat.postMessage")
-        [logged] = bot.storage.questions()
+        [logged] = bot.storage.questions.questions()
 
     assert answer.status == 200
     assert post["channel"] == CHANNEL
@@ -43,7 +43,7 @@ async def test_bot_ignores_its_own_messages_and_other_bots(settings_for):
         # A person's question after them: once it is answered, the bots' events have long been handled.
         await http.send_event(mention(QUESTION, ts="1.4"), event_id="EvPerson")
         posts = await slack.wait_for_calls("chat.postMessage")
-        logged = bot.storage.questions()
+        logged = bot.storage.questions.questions()
 
     assert [post["thread_ts"] for post in posts] == ["1.4"]
     assert len(logged) == 1

@@ -10,8 +10,8 @@ async def test_none_of_these_is_logged_as_a_miss(settings_for):
         [suggestions] = await slack.wait_for_calls("chat.postMessage")
         await http.send_click(button_click(suggestions, "None of these", slack.response_url(), user=ANN))
         [update] = await slack.wait_for_calls("chat.update")
-        [logged] = bot.storage.questions()
-        stored = bot.storage.feedback()
+        [logged] = bot.storage.questions.questions()
+        stored = bot.storage.questions.feedback()
 
     assert logged["status"] == "suggest" and logged["text"] == question
     assert [(row["question_id"], row["user"], row["verdict"]) for row in stored] == [

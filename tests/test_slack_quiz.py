@@ -140,7 +140,7 @@ async def test_a_quiz_button_with_a_value_the_bot_did_not_write_gets_a_polite_no
                  "text": {"type": "plain_text", "text": "A"}}]}]}
         await http.send_click(button_click(fake, "A", slack.response_url("fake")))
         [note] = await slack.wait_for_calls("response_url")
-        stored = bot.storage.db["quiz_answers"].count
+        stored = bot.storage.db.tables["quiz_answers"].count
 
     assert note["response_type"] == "ephemeral" and "no longer works" in note["text"]
     assert stored == 0

@@ -13,7 +13,7 @@ async def test_related_question_button_answers_in_the_same_thread(settings_for):
                   for element in block["elements"]]
         answer = await http.send_click(button_click(first, "Concurrent updates", slack.response_url()))
         second = (await slack.wait_for_calls("chat.postMessage", 2))[1]
-        logged = bot.storage.questions()
+        logged = bot.storage.questions.questions()
 
     assert answer.status == 200
     # The 80-character question shows as its short label, within Slack's 75 characters a button.

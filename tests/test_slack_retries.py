@@ -13,8 +13,8 @@ async def test_retried_slack_event_is_answered_once(settings_for):
         # A later question is answered after the retries were handled, so a second reply would be visible now.
         await http.send_event(mention("what does idempotent mean?", ts="1.2"), event_id="EvNext")
         posts = await slack.wait_for_calls("chat.postMessage", 2)
-        logged = bot.storage.questions()
-        seen = list(bot.storage.db["seen_events"].rows)
+        logged = bot.storage.questions.questions()
+        seen = list(bot.storage.db.tables["seen_events"].rows)
 
     assert [answer.status for answer in [first, *retries]] == [200, 200, 200]
     assert [post["thread_ts"] for post in posts] == ["1.1", "1.2"]

@@ -4,10 +4,10 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
-from bot.adapters.slack import run_slack
-from bot.app import build_bot
+from bot.adapters.slack.app import run_slack
+from bot.wiring import build_bot
 from bot.core.commands import ScheduleSpec
-from bot.scheduler import build_scheduler
+from bot.wiring import build_scheduler
 from slack_requests import APP_TOKEN, CHANNEL, LogWatch, button_click, slack_settings
 from slack_scheduling import MONDAY_9, SET_AT, client_without_retries, slack_with_scheduler
 from slack_standin import SlackStandIn
@@ -75,7 +75,7 @@ async def test_a_channel_the_bot_was_removed_from_pauses_its_schedule_and_says_w
         await scene.run(MONDAY_9 + timedelta(days=1))
         shown = await scene.command("schedule", "schedule")
         tip, quiz = scene.scheduler.schedules.schedules()
-        quizzes = scene.scheduler.quizzes.rows("SELECT * FROM quizzes")
+        quizzes = scene.scheduler.quizzes.db.rows("SELECT * FROM quizzes")
 
     assert report["paused"] == 2
     assert {tip.paused_reason, quiz.paused_reason} == {"not_in_channel", "is_archived"}
@@ -135,8 +135,8 @@ async def test_run_slack_gives_the_scheduler_its_publisher_once_connected(settin
         scheduler = build_scheduler(bot)
         scheduler.schedules.set_schedule("slack", CHANNEL, "tip", ScheduleSpec("09:00", days="daily"), now=SET_AT)
         before = dict(scheduler.publishers)
-        with LogWatch("bot.adapters.slack") as log:
-            running = asyncio.create_task(run_slack(bot, scheduler=scheduler))
+        with LogWatch("bot.adapters.slack.app") as log:
+            running = asyncio.create_task(run_slack(bot.service, bot.settings, scheduler=scheduler))
             try:
                 await log.wait_for("connected to Slack in Socket Mode")
                 report = await scheduler.run_once(MONDAY_9)

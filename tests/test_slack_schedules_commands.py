@@ -23,7 +23,7 @@ async def test_a_workspace_admin_turns_tips_on_and_it_is_stored(settings_for):
         shown = await scene.command("tips on 09:00 Europe/Berlin mon-fri", "on", user=ANN)
         stored = stored_schedules(scene)
         [asked] = scene.slack.attempts("users.info")
-        logged = scene.bot.storage.questions()
+        logged = scene.bot.storage.questions.questions()
 
     assert shown["response_type"] == "ephemeral"
     assert shown["text"].startswith("Done: Daily tip at 09:00 Europe/Berlin, mon-fri, in this channel. "
@@ -89,7 +89,7 @@ async def test_anyone_sees_the_schedule_and_an_admin_turns_it_off(settings_for):
 async def test_a_question_that_starts_like_a_command_is_still_answered_as_a_question(settings_for):
     async with slack_with_scheduler(settings_for, BOT_ADMINS=ANN) as scene:
         shown = await scene.command("tips on caching", "question")
-        [logged] = scene.bot.storage.questions()
+        [logged] = scene.bot.storage.questions.questions()
         stored = stored_schedules(scene)
 
     assert logged["text"] == "tips on caching"

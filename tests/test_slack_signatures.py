@@ -17,8 +17,8 @@ async def test_requests_without_a_valid_signature_get_401_and_no_reply(settings_
     async with slack_over_http(settings_for) as (slack, bot, http):
         answers = [await http.post(BODY, headers=headers, signed=False)
                    for headers in (wrong_secret, stale, tampered, garbled, {})]
-        logged = bot.storage.questions()
-        seen = list(bot.storage.db["seen_events"].rows)
+        logged = bot.storage.questions.questions()
+        seen = list(bot.storage.db.tables["seen_events"].rows)
 
     assert [answer.status for answer in answers] == [401, 401, 401, 401, 401]
     assert slack.calls == []

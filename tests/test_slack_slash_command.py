@@ -8,7 +8,7 @@ async def test_slash_command_is_acknowledged_then_answered_in_the_channel(settin
         fields = slash_command("how do I make a request idempotent?", slack.response_url("cmd1"))
         answer = await http.send_command(fields)
         [response] = await slack.wait_for_calls("response_url")
-        [logged] = bot.storage.questions()
+        [logged] = bot.storage.questions.questions()
 
     assert (answer.status, answer.text) == (200, "")
     assert response["response_type"] == "in_channel"

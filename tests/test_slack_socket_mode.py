@@ -11,7 +11,7 @@ async def test_socket_mode_envelope_is_acknowledged_and_answered(settings_for):
         ack = await slack.send_envelope("events_api", payload, envelope_id="env-1")
         [post] = await slack.wait_for_calls("chat.postMessage")
         [opened] = slack.attempts("apps.connections.open")
-        logged = bot.storage.questions()
+        logged = bot.storage.questions.questions()
 
     assert ack == {"envelope_id": "env-1"}
     assert post["thread_ts"] == "1.1" and post["text"].startswith("How do I make a function or request idempotent?")

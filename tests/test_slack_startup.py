@@ -8,10 +8,10 @@ import re
 import aiohttp
 import pytest
 
-from bot.adapters.slack import run_slack
-from bot.app import build_bot
+from bot.adapters.slack.app import run_slack
+from bot.wiring import build_bot
 from bot.config import ConfigError
-from bot.scheduler import build_scheduler
+from bot.wiring import build_scheduler
 from slack_requests import APP_TOKEN, LogWatch, SlackOverHttp, mention, slack_settings
 from slack_standin import SlackStandIn
 
@@ -20,8 +20,8 @@ async def test_http_mode_serves_healthz_events_and_slacks_url_check(settings_for
     async with SlackStandIn() as slack:
         bot = build_bot(slack_settings(settings_for, slack))
         scheduler = build_scheduler(bot)
-        with LogWatch("bot.adapters.slack") as log:
-            running = asyncio.create_task(run_slack(bot, port=0, host="127.0.0.1", scheduler=scheduler))
+        with LogWatch("bot.adapters.slack.app") as log:
+            running = asyncio.create_task(run_slack(bot.service, bot.settings, port=0, host="127.0.0.1", scheduler=scheduler))
             port = re.search(r"port (\d+)", await log.wait_for("listening for Slack")).group(1)
         try:
             async with aiohttp.ClientSession() as session:
@@ -49,7 +49,7 @@ async def test_refused_bot_token_stops_startup_naming_the_variable(settings_for)
         bot = build_bot(slack_settings(settings_for, slack))
         try:
             with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN was refused by Slack \(invalid_auth\).*xoxb-"):
-                await run_slack(bot, port=0)
+                await run_slack(bot.service, bot.settings, port=0)
         finally:
             bot.close()
 
@@ -62,7 +62,7 @@ async def test_refused_app_token_stops_socket_mode_naming_the_variable(settings_
         bot = build_bot(slack_settings(settings_for, slack, SLACK_APP_TOKEN=APP_TOKEN))
         try:
             with pytest.raises(ConfigError, match=r"SLACK_APP_TOKEN was refused by Slack \(invalid_auth\).*xapp-"):
-                await run_slack(bot)
+                await run_slack(bot.service, bot.settings)
         finally:
             bot.close()
 
@@ -74,7 +74,7 @@ async def test_half_configured_slack_does_not_start(settings_for):
         bot = build_bot(slack_settings(settings_for, slack, SLACK_SIGNING_SECRET=""))
         try:
             with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
-                await run_slack(bot)
+                await run_slack(bot.service, bot.settings)
         finally:
             bot.close()
 

@@ -7,7 +7,7 @@ async def test_unknown_question_is_answered_honestly_with_known_topics(settings_
     async with slack_over_http(settings_for) as (slack, bot, http):
         await http.send_event(mention("what is the weather in paris?", ts="1.1"), event_id="Ev1")
         [post] = await slack.wait_for_calls("chat.postMessage")
-        [logged] = bot.storage.questions()
+        [logged] = bot.storage.questions.questions()
 
     notice = post["blocks"][0]["text"]["text"]
     assert notice.startswith("I don't know that one")

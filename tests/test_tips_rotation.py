@@ -3,12 +3,11 @@
 import random
 from datetime import datetime, timedelta, timezone
 
-from bot.app import build_bot
+from bot.wiring import build_bot
 from bot.core.commands import ScheduleSpec
 from bot.core.knowledge import Entry
 from bot.core.tips import is_round_over, next_tip
-from bot.schedule_storage import ScheduleStorage
-from bot.scheduler import build_scheduler
+from bot.wiring import build_scheduler
 
 FIRST_DAY = datetime(2025, 1, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -44,7 +43,7 @@ async def test_a_channel_sees_every_entry_once_before_any_repeats_then_a_new_shu
 
 
 def test_each_channel_and_each_terminal_user_has_a_rotation_of_its_own(bot):
-    schedules = ScheduleStorage(bot.storage.db)
+    schedules = bot.storage.schedules
     entries = bot.responder.knowledge.entries
     rng = random.Random(3)
     for _ in range(len(entries)):
@@ -52,14 +51,14 @@ def test_each_channel_and_each_terminal_user_has_a_rotation_of_its_own(bot):
         schedules.record_shown("tip:slack:C1", tip.id, entries)
     fresh = schedules.choose_entry("tip:console:ann", entries, rng)
     assert fresh.id in {item.id for item in entries}
-    assert schedules.rows("SELECT DISTINCT audience FROM tips_shown") == [{"audience": "tip:slack:C1"}]
+    assert schedules.db.rows("SELECT DISTINCT audience FROM tips_shown") == [{"audience": "tip:slack:C1"}]
 
 
 def test_the_rotation_is_kept_across_a_restart(settings_for):
     seen = []
     for _ in range(3):
         bot = build_bot(settings_for())
-        schedules, entries = ScheduleStorage(bot.storage.db), bot.responder.knowledge.entries
+        schedules, entries = bot.storage.schedules, bot.responder.knowledge.entries
         for _ in range(9):
             tip = schedules.choose_entry("tip:slack:C1", entries, random.Random(len(seen)))
             schedules.record_shown("tip:slack:C1", tip.id, entries)

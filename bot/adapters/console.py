@@ -1,20 +1,32 @@
 """The terminal front door: renders replies as plain text and runs the `chat` loop, tips and quizzes."""
 
-import random
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TextIO
 
-from ..core.quiz import CLOSED, CORRECT, QuizCard, build_quiz
-from ..core.replies import ANSWERED, SUGGEST, Reply, Responder, Request
+from ..core.feedback import HELPFUL, NOT_HELPFUL
+from ..core.quiz import CORRECT, QuizCard
+from ..core.replies import ANSWERED, SUGGEST, UNKNOWN, Note, Reply, Request
+from ..core.scores import Leaderboard, format_leaderboard
 from ..core.tips import Tip
-from ..quiz_storage import QuizStorage
-from ..schedule_storage import ScheduleStorage
-from ..storage import Storage
+from ..daily import Daily
+from ..service import Service
+
+PLATFORM = "console"
+CHAT_HELP = ("Ask a backend question (a number follows a listed question; + or - says whether an answer helped, "
+             "0 says none of these fit; 'quit' or Ctrl-D to leave).")
+_VOTES = {"+": HELPFUL, "-": NOT_HELPFUL}
 
 
-def render_text(reply: Reply) -> str:
-    """Plain text for a reply; follow-up questions are numbered so `chat` can follow them by number."""
+def render_text(reply: Reply | Note | Leaderboard) -> str:
+    """Plain text for anything the service replies; follow-up questions are numbered so `chat` can follow them."""
+    if isinstance(reply, Note):
+        return reply.text
+    if isinstance(reply, Leaderboard):
+        return format_leaderboard(reply, lambda user: user)
+    if not isinstance(reply, Reply):
+        raise TypeError(f"the terminal cannot show a {type(reply).__name__}")
     lines: list[str] = []
     if reply.status == ANSWERED and reply.entry:
         lines += [reply.entry.question, "", reply.entry.answer_text]
@@ -25,12 +37,16 @@ def render_text(reply: Reply) -> str:
         lines += ["Did you mean:"]
         lines += [f"  {number}. {match.entry.question}" for number, match in enumerate(reply.suggestions, 1)]
         lines += ["  (or none of these: ask it another way)"]
-    else:
+    elif reply.status == UNKNOWN:
         lines.append(reply.message)
+    else:
+        raise TypeError(f"the terminal cannot show a reply with status {reply.status!r}")
     return "\n".join(lines)
 
 
-def follow_ups(reply: Reply) -> list:
+def follow_ups(reply) -> list:
+    if not isinstance(reply, Reply):
+        return []
     if reply.status == ANSWERED:
         return list(reply.related)
     if reply.status == SUGGEST:
@@ -38,26 +54,40 @@ def follow_ups(reply: Reply) -> list:
     return []
 
 
-def run_chat(responder: Responder, storage: Storage | None, read: Callable[[str], str], out: TextIO) -> None:
-    """A question-and-answer loop until end of input or 'quit'; a number follows a numbered question."""
-    out.write("Ask a backend question (a number follows a listed question; 'quit' or Ctrl-D to leave).\n")
-    choices: list = []
+async def answer_line(service: Service, text: str, last: Reply | None, user: str):
+    """What one line typed in `chat` does: follow a number, vote on the last answer, or ask."""
+    request = Request(text=text, user=user, channel=f"terminal:{user}", platform=PLATFORM)
+    choices = follow_ups(last)
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return await service.follow(request, choices[int(text) - 1].id)
+    if isinstance(last, Reply) and last.question_id:
+        if text in _VOTES and last.status == ANSWERED:
+            return await service.vote(last.question_id, user, _VOTES[text], last.entry.id)
+        if text == "0" and last.status == SUGGEST:
+            return await service.none_of_these(last.question_id, user)
+    return await service.ask(request)
+
+
+def run_chat(service: Service, read: Callable[[str], str], out: TextIO, user: str = "you") -> None:
+    """A question-and-answer loop until end of input or 'quit'."""
+    asyncio.run(_chat(service, read, out, user))
+
+
+async def _chat(service: Service, read: Callable[[str], str], out: TextIO, user: str) -> None:
+    out.write(CHAT_HELP + "\n")
+    last = None
     while True:
         try:
-            text = read("> ").strip()
+            text = (await asyncio.to_thread(read, "> ")).strip()
         except (EOFError, KeyboardInterrupt):
             out.write("\n")
             return
         if text.lower() in {"quit", "exit", "q", ":q"}:
             return
-        if text.isdigit() and 1 <= int(text) <= len(choices):
-            reply = responder.answer(choices[int(text) - 1])
-        else:
-            reply = responder.reply_to(text)
-        if storage is not None:
-            storage.log_question(Request(text=text, platform="console"), reply)
+        reply = await answer_line(service, text, last, user)
         out.write(render_text(reply) + "\n\n")
-        choices = follow_ups(reply)
+        if isinstance(reply, Reply):
+            last = reply
 
 
 def render_tip(tip: Tip) -> str:
@@ -67,14 +97,9 @@ def render_tip(tip: Tip) -> str:
     return "\n".join(lines)
 
 
-def show_tip(responder: Responder, schedules: ScheduleStorage, user: str, out: TextIO,
-             rng: random.Random | None = None, now: datetime | None = None) -> None:
-    """Prints the terminal user's next tip; their own rotation, like a channel's, shows every entry once first."""
-    entries = responder.knowledge.entries
-    audience = f"tip:console:{user}"
-    entry = schedules.choose_entry(audience, entries, rng or random.Random())
-    out.write(render_tip(Tip(entry, responder.related_to(entry))) + "\n")
-    schedules.record_shown(audience, entry.id, entries, now)
+def show_tip(daily: Daily, player: str, out: TextIO, now: datetime | None = None) -> None:
+    """Prints the terminal player's next tip."""
+    out.write(render_tip(daily.next_tip(player, now or datetime.now(timezone.utc))) + "\n")
 
 
 def render_quiz(card: QuizCard) -> str:
@@ -96,33 +121,23 @@ def _read_choice(card: QuizCard, read: Callable[[str], str], out: TextIO) -> str
         out.write("Type one of the letters A, B, C or D.\n")
 
 
-def run_quiz(responder: Responder, schedules: ScheduleStorage, quizzes: QuizStorage, user: str,
-             read: Callable[[str], str], out: TextIO, rng: random.Random | None = None,
+def run_quiz(daily: Daily, player: str, read: Callable[[str], str], out: TextIO,
              now: datetime | None = None) -> str | None:
     """One quiz in the terminal: asks, judges, reveals at once (only this person plays), then score and streak.
 
     Returns the outcome, or None when the person left without answering (nothing is counted then).
     """
-    rng = rng or random.Random()
     now = now or datetime.now(timezone.utc)
-    entries = responder.knowledge.entries
-    audience = f"quiz:console:{user}"
-    card = build_quiz(entries, rng, entry=schedules.choose_entry(audience, entries, rng))
-    quiz_id = quizzes.create_quiz(card, "console", f"terminal:{user}", now.date().isoformat())
-    quizzes.mark_posted(quiz_id, "terminal", now)
+    quiz_id, card = daily.start_quiz(player, now)
     out.write(render_quiz(card) + "\n")
     choice = _read_choice(card, read, out)
     if choice is None:
-        quizzes.delete_quiz(quiz_id)
+        daily.abandon_quiz(quiz_id)
         return None
-    result = quizzes.answer(quiz_id, user, choice, now)
-    quizzes.move(quiz_id, CLOSED, now)
-    quizzes.mark_revealed(quiz_id, now)
-    schedules.record_shown(audience, card.entry_id, entries, now)
-    entry = responder.knowledge.by_id[card.entry_id]
+    result, board = daily.finish_quiz(quiz_id, player, choice, now)
+    entry = daily.responder.knowledge.by_id[card.entry_id]
     verdict = "Right!" if result.outcome == CORRECT else f"Not this time: the answer was {card.correct}."
     out.write(f"{verdict}\n\n{entry.question}\n{entry.answer_text}\n\n")
-    board = quizzes.leaderboard("console", "", f"terminal:{user}", user, now)
     month, total = (board.asker.score.month, board.asker.score.all_time) if board.asker else (0, 0)
     out.write(f"Your score: {month} correct this month, {total} all time. "
               f"Streak: {board.asker_streak} in a row.\n")

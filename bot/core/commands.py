@@ -37,6 +37,16 @@ class ScheduleSpec:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where and by whom a command was typed; `workspace` is the Slack team or Discord guild id."""
+
+    platform: str
+    channel: str
+    user: str
+    workspace: str = ""
+
+
+@dataclass(frozen=True)
 class Command:
     action: str
     kind: str = ""

@@ -2,12 +2,43 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher
 from .text import STOP_WORDS, tokenise
 
-ANSWERED, SUGGEST, UNKNOWN = "answered", "suggest", "unknown"
+
+
+class Status(StrEnum):
+    ANSWERED = "answered"
+    SUGGEST = "suggest"
+    UNKNOWN = "unknown"
+
+
+class Intent(StrEnum):
+    """What a message is: a real question, or small talk that gets a friendly word instead of a match."""
+
+    QUESTION = "question"
+    GREETING = "greeting"
+    THANKS = "thanks"
+    HELP = "help"
+    EMPTY = "empty"
+
+
+class NoteKind(StrEnum):
+    """Short replies to an action, for the person who acted; a renderer must know every kind."""
+
+    THANKS = "thanks"          # a vote was counted
+    MISS = "miss"              # "none of these" was noted
+    QUIZ = "quiz"              # how a quiz answer went
+    COMMAND = "command"        # what a schedule command did, or why it could not
+    SCHEDULE_ON = "schedule_on"  # a schedule was turned on: platforms add what posting there needs
+    STALE = "stale"            # a button that no longer works
+    APOLOGY = "apology"        # the bot failed on its side
+
+
+ANSWERED, SUGGEST, UNKNOWN = Status.ANSWERED, Status.SUGGEST, Status.UNKNOWN
 MAX_RELATED = 3
 MAX_SUGGESTIONS = 3
 
@@ -37,22 +68,32 @@ _SMALL_TALK_FILLER = frozenset("good there bot so much very lot all folks everyo
 
 @dataclass(frozen=True)
 class Request:
+    """What a person said, where and by whom; `event_id` is the platform's id for retries of one delivery."""
+
     text: str
     user: str = ""
     channel: str = ""
     platform: str = "console"
+    workspace: str = ""
+    event_id: str = ""
 
 
 @dataclass(frozen=True)
 class Reply:
-    status: str
-    intent: str = "question"
+    """An answer, a "did you mean", an honest "I don't know", or small talk; `question_id` is its row in the
+    question log, which feedback buttons refer to (0 before it is logged)."""
+
+    status: Status
+    intent: Intent = Intent.QUESTION
     entry: Entry | None = None
     score: float = 0.0
     related: tuple[Entry, ...] = ()
     suggestions: tuple[Match, ...] = ()
     topics: tuple[str, ...] = ()
     message: str = ""
+    question_id: int = 0
+
+
 
     def as_json(self) -> dict:
         entry = None
@@ -69,6 +110,14 @@ class Reply:
                 for match in self.suggestions
             ],
         }
+
+
+@dataclass(frozen=True)
+class Note:
+    """A short plain-text reply to an action (a vote, a quiz answer, a command), shown to the person who acted."""
+
+    kind: NoteKind
+    text: str
 
 
 @dataclass
@@ -90,6 +139,10 @@ class Responder:
             return Reply(UNKNOWN, intent=intent, topics=self.topics, message=small_talk_message(intent, self.topics))
         matches = self.matcher.rank(text, limit=MAX_SUGGESTIONS + 1)
         return self.decide(matches)
+
+    def help(self) -> Reply:
+        return Reply(UNKNOWN, intent=Intent.HELP, topics=self.topics,
+                     message=small_talk_message(Intent.HELP, self.topics))
 
     def decide(self, matches: list[Match]) -> Reply:
         best = matches[0] if matches else None
@@ -144,18 +197,18 @@ def classify_small_talk(text: str) -> str:
     """'empty', 'greeting', 'thanks' or 'help' when `text` is only that; '' for a real question."""
     words = tokenise(text)
     if not words:
-        return "empty"
+        return Intent.EMPTY
     if len(words) > 6:
         return ""
     social = _GREETINGS | _THANKS | _HELP
     content = [word for word in words if word not in _SMALL_TALK_FILLER]
     if any(word in social for word in content) and all(word in social or word in STOP_WORDS for word in content):
-        for intent, kind in (("help", _HELP), ("thanks", _THANKS)):
+        for intent, kind in ((Intent.HELP, _HELP), (Intent.THANKS, _THANKS)):
             if kind.intersection(content):
                 return intent
-        return "greeting"
+        return Intent.GREETING
     if {"what", "can", "do"} <= set(words) and len(words) <= 5:
-        return "help"
+        return Intent.HELP
     return ""
 
 

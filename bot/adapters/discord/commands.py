@@ -6,10 +6,9 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
-from ..core.commands import QUIZ, TIP, CommandError, parse_days, parse_duration, parse_time, parse_timezone
-from ..schedule_commands import Place, run_command
-from .discord_quiz import MAX_CONTENT, mention
-from .discord_views import NO_MENTIONS, clip
+from ...core.commands import QUIZ, TIP, CommandError, Place, parse_days, parse_duration, parse_time, parse_timezone
+from ...core.replies import Note, NoteKind
+from .render import Rendered, render, render_text, respond
 
 ADMINS = "members with Manage Server or people in BOT_ADMINS"
 COMMON_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
@@ -71,12 +70,6 @@ def add_schedule_commands(tree: app_commands.CommandTree) -> None:
         await answer_command(interaction, "leaderboard")
 
 
-def is_admin(interaction: discord.Interaction, admins: frozenset[str]) -> bool:
-    """Manage Server (Administrator includes it) in this server, or a user id listed in BOT_ADMINS."""
-    permissions = interaction.permissions
-    return permissions.manage_guild or permissions.administrator or str(interaction.user.id) in admins
-
-
 def spec_words(time: str, timezone: str | None, days: str | None, open_for: str | None = None) -> str:
     """The options as command words, each checked on its own so a bad one gets its own example."""
     words = [parse_time(time)]
@@ -94,24 +87,25 @@ async def turn_on(interaction: discord.Interaction, kind: str, time: str, timezo
     try:
         words = spec_words(time, timezone, days, open_for)
     except CommandError as error:
-        await send_text(interaction, str(error))
+        await send(interaction, render_text(str(error)))
         return
-    head = "tips" if kind == TIP else "quiz"
-    reply = run_for(interaction, f"{head} on {words}")
-    if is_admin(interaction, interaction.client.bot.settings.bot_admins):
-        reply += posting_warning(interaction)
-    await send_text(interaction, reply)
+    await answer_command(interaction, f"{'tips' if kind == TIP else 'quiz'} on {words}")
 
 
 async def answer_command(interaction: discord.Interaction, text: str) -> None:
-    await send_text(interaction, run_for(interaction, text))
-
-
-def run_for(interaction: discord.Interaction, text: str) -> str:
-    client = interaction.client
     place = Place("discord", str(interaction.channel_id), str(interaction.user.id), str(interaction.guild_id or ""))
-    return run_command(text, place, is_admin(interaction, client.bot.settings.bot_admins), client.schedules,
-                       client.quizzes, admins=ADMINS, mention=mention)
+
+    async def has_manage_server() -> bool:
+        permissions = interaction.permissions
+        return permissions.manage_guild or permissions.administrator
+
+    def present(result) -> Rendered:
+        if isinstance(result, Note) and result.kind == NoteKind.SCHEDULE_ON:
+            return render_text(result.text + posting_warning(interaction))
+        return render_text(result.text) if isinstance(result, Note) else render(result)
+
+    command = interaction.client.service.command(text, place, has_manage_server, ADMINS)
+    await respond(interaction, command, ephemeral=True, present=present)
 
 
 def posting_warning(interaction: discord.Interaction) -> str:
@@ -128,9 +122,9 @@ def posting_warning(interaction: discord.Interaction) -> str:
             "pause the schedule.")
 
 
-async def send_text(interaction: discord.Interaction, text: str) -> None:
+async def send(interaction: discord.Interaction, rendered: Rendered) -> None:
     # Only the person who typed the command sees the answer; the leaderboard's names never ping anyone.
-    await interaction.response.send_message(clip(text, MAX_CONTENT), ephemeral=True, allowed_mentions=NO_MENTIONS)
+    await interaction.response.send_message(**rendered.as_response())
 
 
 async def suggest_timezones(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

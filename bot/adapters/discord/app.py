@@ -1,24 +1,24 @@
-"""The Discord front door: mentions, DMs and slash commands in; embeds with persistent buttons out."""
+"""The Discord front door: mentions, DMs, slash commands and buttons in, as service calls; embeds with
+persistent buttons out."""
 
 import logging
 import re
+from dataclasses import replace
 
 import discord
 import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
-from ..app import Bot
-from ..config import ConfigError, Settings, check_discord
-from ..core.replies import Request
-from ..quiz_storage import QuizStorage
-from ..schedule_storage import ScheduleStorage
-from ..scheduler import Scheduler
-from .discord_publisher import DiscordPublisher
-from .discord_quiz import QuizButton
-from .discord_schedule_commands import add_schedule_commands
-from .discord_views import (NO_MENTIONS, AnswerButton, NoneOfTheseButton, VoteButton, render_help, render_note,
-                            render_reply, make_request, send_response)
+from ...config import ConfigError, DiscordSettings, Settings, check_discord
+from ...core.replies import Request
+from ...scheduler import Scheduler
+from ...service import Service
+from .commands import add_schedule_commands
+from .publisher import DiscordPublisher
+from .render import (NO_MENTIONS, AnswerButton, NoneOfTheseButton, VoteButton, make_request, render, render_note,
+                     respond)
+from .render_daily import QuizButton
 
 log = logging.getLogger(__name__)
 
@@ -28,24 +28,25 @@ ANSWERED_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply
 # A rate limit longer than this raises instead of waiting (discord.py's minimum); a scheduled post is then retried
 # by the scheduler after Discord's Retry-After, and a reply is not left hanging for minutes.
 MAX_RATE_LIMIT_WAIT = 30.0
+SORRY = "Sorry, something went wrong on my side. Please try again."
 
 
 class DiscordFrontDoor(discord.Client):
-    """A discord.Client that carries the bot, its slash commands and its persistent buttons."""
+    """A discord.Client that carries the service, the slash commands and the persistent buttons; every
+    interaction reaches the service through this client's `service`."""
 
-    def __init__(self, bot: Bot, scheduler: Scheduler | None = None, **options):
+    def __init__(self, service: Service, settings: DiscordSettings, scheduler: Scheduler | None = None, **options):
         options.setdefault("max_ratelimit_timeout", MAX_RATE_LIMIT_WAIT)
         super().__init__(intents=choose_intents(), allowed_mentions=NO_MENTIONS, **options)
-        self.bot = bot
+        self.service = service
+        self.settings = settings
         self.scheduler = scheduler
-        self.schedules = ScheduleStorage(bot.storage.db)
-        self.quizzes = QuizStorage(bot.storage.db)
         self.tree = build_command_tree(self)
         self.add_dynamic_items(AnswerButton, VoteButton, NoneOfTheseButton, QuizButton)
         skip_malformed_events(self._connection.parsers)
 
     async def setup_hook(self) -> None:
-        await sync_commands(self.tree, self.bot.settings.discord_guild_id)
+        await sync_commands(self.tree, self.settings.guild_id)
 
     async def on_ready(self) -> None:
         log.info("discord: connected as %s to %d server(s)", self.user, len(self.guilds))
@@ -60,12 +61,12 @@ class DiscordFrontDoor(discord.Client):
         if not is_for_me(message, self.user):
             return
         # A replayed delivery of the same message is answered once.
-        if not self.bot.storage.claim_event("discord", f"message:{message.id}"):
+        reply = await self.service.ask(to_request(message, self.user.id))
+        if reply is None:
             return
-        reply, question_id = self.bot.handle(to_request(message, self.user.id))
         try:
             await message.channel.send(reference=message.to_reference(fail_if_not_exists=False), mention_author=False,
-                                       **render_reply(reply, question_id).as_message())
+                                       **render(reply).as_message())
         except discord.Forbidden:
             log.warning("discord: no permission to answer in channel %s; invite the bot again with the link from "
                         "`backend-bot discord invite`", message.channel.id)
@@ -88,7 +89,8 @@ def is_for_me(message: discord.Message, me: discord.ClientUser) -> bool:
 def to_request(message: discord.Message, my_id: int) -> Request:
     text = re.sub(rf"<@!?{my_id}>", " ", message.content)
     return Request(text=" ".join(text.split()), user=str(message.author.id), channel=str(message.channel.id),
-                   platform="discord")
+                   platform="discord", workspace=str(message.guild.id if message.guild else ""),
+                   event_id=f"message:{message.id}")
 
 
 def build_command_tree(client: discord.Client) -> app_commands.CommandTree:
@@ -103,7 +105,7 @@ def build_command_tree(client: discord.Client) -> app_commands.CommandTree:
 
     @backend.command(name="help", description="What backend-bot answers and how to ask it")
     async def show_help(interaction: discord.Interaction) -> None:
-        await send_response(interaction, render_help(interaction.client.bot.responder.topics))
+        await interaction.response.send_message(**render(interaction.client.service.help()).as_response())
 
     tree.add_command(backend)
     add_schedule_commands(tree)
@@ -115,13 +117,12 @@ async def apologise_for_error(interaction: discord.Interaction, error: app_comma
     """A failed command still gets an answer, so the person is not left with "The application did not respond"."""
     log.error("discord: a slash command failed", exc_info=error)
     if not interaction.response.is_done():
-        await send_response(interaction, render_note("Sorry, something went wrong on my side. Please try again."))
+        await interaction.response.send_message(**render_note(SORRY).as_response())
 
 
 async def answer_command(interaction: discord.Interaction, question: str) -> None:
-    # Matching is in-process and quick, so the answer itself acknowledges the interaction well within 3 seconds.
-    reply, question_id = interaction.client.bot.handle(make_request(interaction, question))
-    await send_response(interaction, render_reply(reply, question_id))
+    request = replace(make_request(interaction, question), event_id=f"interaction:{interaction.id}")
+    await respond(interaction, interaction.client.service.ask(request), ephemeral=False)
 
 
 async def sync_commands(tree: app_commands.CommandTree, guild_id: str) -> None:
@@ -159,37 +160,38 @@ def _skip_failures_of(name: str, parse):
     return parse_or_skip
 
 
-def point_at_servers(settings: Settings) -> None:
+def point_at_servers(settings: DiscordSettings) -> None:
     """DISCORD_API_URL and DISCORD_GATEWAY_URL replace where discord.py connects; Discord's own by default.
 
     discord.py builds every REST URL from Route.BASE and connects to DEFAULT_GATEWAY without asking REST first."""
-    api_url = settings.discord_api_url.rstrip("/") or DEFAULT_API_URL
-    gateway_url = settings.discord_gateway_url or DEFAULT_GATEWAY_URL
+    api_url = settings.api_url.rstrip("/") or DEFAULT_API_URL
+    gateway_url = settings.gateway_url or DEFAULT_GATEWAY_URL
     if not api_url.startswith(("https://", "http://")):
         raise ConfigError(f"DISCORD_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, not {api_url!r}")
     if not gateway_url.startswith(("wss://", "ws://")):
         raise ConfigError(f"DISCORD_GATEWAY_URL must be a ws(s) URL such as {DEFAULT_GATEWAY_URL}, not {gateway_url!r}")
-    if settings.discord_guild_id and not settings.discord_guild_id.isdigit():
+    if settings.guild_id and not settings.guild_id.isdigit():
         raise ConfigError("DISCORD_GUILD_ID must be a server id (digits; right-click the server, Copy Server ID)")
     discord.http.Route.BASE = api_url
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-def build_discord_client(bot: Bot, scheduler: Scheduler | None = None, **options) -> DiscordFrontDoor:
-    """The Discord client for `bot`, pointed at the configured servers; `options` go to discord.Client.
+def build_discord_client(service: Service, settings: Settings, scheduler: Scheduler | None = None,
+                         **options) -> DiscordFrontDoor:
+    """The Discord client, pointed at the configured servers; `options` go to discord.Client.
 
     With a scheduler, the client registers its publisher once connected, so tips and quizzes go out."""
-    point_at_servers(bot.settings)
-    return DiscordFrontDoor(bot, scheduler, **options)
+    point_at_servers(settings.discord)
+    return DiscordFrontDoor(service, settings.discord, scheduler, **options)
 
 
-async def run_discord(bot: Bot, scheduler: Scheduler | None = None, **options) -> None:
+async def run_discord(service: Service, settings: Settings, scheduler: Scheduler | None = None, **options) -> None:
     """Runs until cancelled; a missing or rejected DISCORD_TOKEN raises ConfigError once instead of retrying."""
-    check_discord(bot.settings)
-    client = build_discord_client(bot, scheduler, **options)
+    check_discord(settings.discord)
+    client = build_discord_client(service, settings, scheduler, **options)
     try:
         async with client:
-            await client.start(bot.settings.discord_token)
+            await client.start(settings.discord.token)
     except discord.LoginFailure:
         raise ConfigError("DISCORD_TOKEN was rejected by Discord: reset the token on the Developer Portal's "
                           "Bot page and set DISCORD_TOKEN to the new one") from None

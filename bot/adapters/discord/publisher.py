@@ -7,10 +7,10 @@ from contextlib import asynccontextmanager
 import aiohttp
 import discord
 
-from ..core.quiz import QuizCard, QuizResult
-from ..core.tips import Tip
-from ..scheduler import SendError
-from .discord_quiz import render_quiz, render_quiz_result, render_reveal, render_tip
+from ...core.quiz import QuizCard, QuizResult
+from ...core.tips import Tip
+from ...scheduler import SendError
+from .render_daily import render_quiz, render_quiz_result, render_reveal, render_tip
 
 log = logging.getLogger(__name__)
 

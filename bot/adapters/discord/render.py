@@ -1,14 +1,18 @@
-"""Discord rendering: replies as embeds, and the persistent buttons that answer, vote and say "none of these"."""
+"""Discord rendering: replies as embeds, the persistent buttons that answer, vote and say "none of these", and
+answering an interaction in time (deferred when the service is slow)."""
 
+import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import discord
 
-from ..core.knowledge import Entry
-from ..core.replies import ANSWERED, SUGGEST, Reply, Request
-from ..storage import StorageError
+from ...core.feedback import HELPFUL, NOT_HELPFUL
+from ...core.knowledge import Entry
+from ...core.replies import ANSWERED, SUGGEST, UNKNOWN, Intent, Note, NoteKind, Reply, Request
+from ...core.scores import Leaderboard, format_leaderboard
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +24,11 @@ MAX_DESCRIPTION = 4096
 MAX_FOOTER = 256
 MAX_LABEL = 80
 MAX_CUSTOM_ID = 100
+# Discord rejects message content over 2000 characters.
+MAX_CONTENT = 2000
+# Discord forgets an interaction not answered within 3 seconds; one whose answer is not ready by this time is
+# deferred ("thinking..."), and the answer follows when the service has it.
+DEFER_AFTER = 1.0
 NO_MENTIONS = discord.AllowedMentions.none()
 RELATED_ROW, VOTE_ROW = 0, 1
 COLOURS = {ANSWERED: discord.Colour.green(), SUGGEST: discord.Colour.gold()}
@@ -27,13 +36,18 @@ COLOURS = {ANSWERED: discord.Colour.green(), SUGGEST: discord.Colour.gold()}
 
 @dataclass(frozen=True)
 class Rendered:
-    embed: discord.Embed
+    embed: discord.Embed | None
     view: discord.ui.View | None = None
     ephemeral: bool = False
+    content: str = ""
 
     def as_message(self) -> dict:
         """Keyword arguments for channel.send; nothing sent by the bot may ping anyone."""
-        message = {"embed": self.embed, "allowed_mentions": NO_MENTIONS}
+        message = {"allowed_mentions": NO_MENTIONS}
+        if self.embed is not None:
+            message["embed"] = self.embed
+        if self.content:
+            message["content"] = self.content
         if self.view is not None:
             message["view"] = self.view
         return message
@@ -52,11 +66,32 @@ def clip(text: str, limit: int) -> str:
     return cut.rstrip(",;:-\n ") + "…"
 
 
-def render_reply(reply: Reply, question_id: int) -> Rendered:
+def mention(user: str) -> str:
+    """How a reveal or the leaderboard names someone; sent with no allowed mentions, so it never pings."""
+    return f"<@{user}>"
+
+
+def render(reply: Reply | Note | Leaderboard) -> Rendered:
+    if isinstance(reply, Reply):
+        return render_reply(reply)
+    if isinstance(reply, Note):
+        if reply.kind not in NoteKind:
+            raise TypeError(f"Discord cannot render a note of kind {reply.kind!r}")
+        return render_note(reply.text)
+    if isinstance(reply, Leaderboard):
+        return render_text(format_leaderboard(reply, mention))
+    raise TypeError(f"Discord cannot render a {type(reply).__name__}")
+
+
+def render_reply(reply: Reply) -> Rendered:
     if reply.status == ANSWERED and reply.entry is not None:
-        return render_answer(reply, question_id)
+        return render_answer(reply, reply.question_id)
     if reply.status == SUGGEST and reply.suggestions:
-        return render_suggestions(reply, question_id)
+        return render_suggestions(reply, reply.question_id)
+    if reply.status not in (UNKNOWN, SUGGEST):
+        raise TypeError(f"Discord cannot render a reply with status {reply.status!r}")
+    if reply.intent == Intent.HELP:
+        return render_help(reply.topics)
     return Rendered(discord.Embed(description=clip(reply.message, MAX_DESCRIPTION), colour=discord.Colour.light_grey()))
 
 
@@ -67,8 +102,8 @@ def render_answer(reply: Reply, question_id: int) -> Rendered:
     embed.set_footer(text=clip(f"backend-bot knowledge base · entry: {entry.id}", MAX_FOOTER))
     view = discord.ui.View(timeout=None)
     add_answer_buttons(view, reply.related, discord.ButtonStyle.secondary)
-    view.add_item(VoteButton(question_id, "helpful", entry.id))
-    view.add_item(VoteButton(question_id, "not_helpful", entry.id))
+    view.add_item(VoteButton(question_id, HELPFUL, entry.id))
+    view.add_item(VoteButton(question_id, NOT_HELPFUL, entry.id))
     return Rendered(embed, view)
 
 
@@ -106,6 +141,11 @@ def render_help(topics: tuple[str, ...]) -> Rendered:
     return Rendered(embed, ephemeral=True)
 
 
+def render_text(text: str) -> Rendered:
+    """Plain words for the person who typed a command alone; names in it never ping anyone."""
+    return Rendered(None, content=clip(text, MAX_CONTENT), ephemeral=True)
+
+
 def render_note(text: str) -> Rendered:
     """A short reply only the person who clicked sees."""
     return Rendered(discord.Embed(description=clip(text, MAX_DESCRIPTION)), ephemeral=True)
@@ -113,7 +153,24 @@ def render_note(text: str) -> Rendered:
 
 def make_request(interaction: discord.Interaction, text: str) -> Request:
     return Request(text=text, user=str(interaction.user.id), channel=str(interaction.channel_id or ""),
-                   platform="discord")
+                   platform="discord", workspace=str(interaction.guild_id or ""))
+
+
+async def respond(interaction: discord.Interaction, work: Awaitable, ephemeral: bool,
+                  present: Callable[..., Rendered] | None = None) -> None:
+    """Answers the interaction with what `work` (a service call) replies, deferring first when it is slow.
+
+    `ephemeral` says how the deferral shows ("thinking..." for everyone, or for the clicker alone); `present`
+    renders the reply (default: `render`)."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+    if not done:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    rendered = (present or render)(await task)
+    if interaction.response.is_done():
+        await interaction.followup.send(**rendered.as_response())
+    else:
+        await interaction.response.send_message(**rendered.as_response())
 
 
 # Persistent buttons: all their state is in the custom_id, so they keep working after a restart (issue 4).
@@ -139,19 +196,12 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"bb:answ
         return cls(match["entry_id"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot = interaction.client.bot
-        entry = bot.responder.knowledge.get(self.entry_id)
-        if entry is None:
-            await send_response(interaction, render_note(
-                "That question is no longer in the knowledge base. Ask me again in your own words."))
-            return
-        reply = bot.responder.answer(entry)
-        question_id = bot.storage.log_question(make_request(interaction, entry.question), reply)
-        await send_response(interaction, render_reply(reply, question_id))
+        request = make_request(interaction, "")
+        await respond(interaction, interaction.client.service.follow(request, self.entry_id), ephemeral=False)
 
 
-VOTES = {"helpful": ("Helpful", "👍", discord.ButtonStyle.success),
-         "not_helpful": ("Not helpful", "👎", discord.ButtonStyle.secondary)}
+VOTES = {HELPFUL: ("Helpful", "👍", discord.ButtonStyle.success),
+         NOT_HELPFUL: ("Not helpful", "👎", discord.ButtonStyle.secondary)}
 
 
 VOTE_TEMPLATE = r"bb:vote:(?P<question_id>\d{1,19}):(?P<verdict>helpful|not_helpful)(?::(?P<entry_id>[a-z0-9-]+))?"
@@ -173,9 +223,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=VOTE_TEMPLA
         return cls(int(match["question_id"]), match["verdict"], match["entry_id"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        thanks = ("Thanks! Glad it helped." if self.verdict == "helpful" else
-                  "Thanks for saying so: the team reviews answers marked not helpful.")
-        await record_vote(interaction, self.question_id, self.verdict, self.entry_id, thanks)
+        vote = interaction.client.service.vote(self.question_id, str(interaction.user.id), self.verdict, self.entry_id)
+        await respond(interaction, vote, ephemeral=True)
 
 
 class NoneOfTheseButton(discord.ui.DynamicItem[discord.ui.Button], template=r"bb:none:(?P<question_id>\d{1,19})"):
@@ -192,20 +241,5 @@ class NoneOfTheseButton(discord.ui.DynamicItem[discord.ui.Button], template=r"bb
         return cls(int(match["question_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await record_vote(interaction, self.question_id, "none_of_these", None,
-                          "Thanks, noted: the team will look at this question. Try asking it in other words, "
-                          "or use `/backend help` to see what I know about.")
-
-
-async def record_vote(interaction: discord.Interaction, question_id: int, verdict: str, entry_id: str | None,
-                      thanks: str) -> None:
-    try:
-        interaction.client.bot.storage.record_feedback(question_id, str(interaction.user.id), verdict, entry_id)
-    except StorageError:
-        log.exception("could not store Discord feedback on question %s", question_id)
-        thanks = "Sorry, I could not save that just now. Please try again in a minute."
-    await send_response(interaction, render_note(thanks))
-
-
-async def send_response(interaction: discord.Interaction, rendered: Rendered) -> None:
-    await interaction.response.send_message(**rendered.as_response())
+        miss = interaction.client.service.none_of_these(self.question_id, str(interaction.user.id))
+        await respond(interaction, miss, ephemeral=True)

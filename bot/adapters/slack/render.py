@@ -1,7 +1,10 @@
 """Renders replies as Slack Block Kit messages within Slack's limits, and edits them after a button click."""
 
-from ..core.knowledge import MAX_LABEL_CHARS, Entry, shorten
-from ..core.replies import ANSWERED, SUGGEST, Reply
+from ...core.commands import USAGE
+from ...core.feedback import HELPFUL, NONE_OF_THESE, NOT_HELPFUL
+from ...core.knowledge import MAX_LABEL_CHARS, Entry, shorten
+from ...core.replies import ANSWERED, SUGGEST, UNKNOWN, Intent, Note, NoteKind, Reply
+from ...core.scores import Leaderboard, format_leaderboard
 
 # Slack rejects a whole message with invalid_blocks when one of these is exceeded (DESIGN.md "Platform limits").
 MAX_SECTION_CHARS = 3000
@@ -10,8 +13,14 @@ MAX_TEXT_CHARS = 3000
 MAX_ECHO_CHARS = 200
 
 ANSWER_ACTION = "answer_entry"
-HELPFUL, NOT_HELPFUL, NONE_OF_THESE = "helpful", "not_helpful", "none_of_these"
 FEEDBACK_BLOCK, NOTE_BLOCK = "feedback", "feedback_note"
+COMMAND = "/backend"
+HOW_TO_ASK = (f"Ask me by mentioning me in a channel (I answer in the thread), in a direct message, "
+              f"or with `{COMMAND} <question>`.")
+SCHEDULE_HELP = (f"Daily tips and the quiz of the day: type `{COMMAND}` before one of these (admins turn them on and "
+                 f"off). {USAGE}")
+INVITE_HINT = (" I post here as a member of the channel: if I'm not in it yet, invite me with "
+               "`/invite @backend-bot`, or the posts will pause.")
 
 
 def escape(text: str) -> str:
@@ -81,14 +90,38 @@ def entry_buttons(entries: list[Entry], question_id: int) -> list[dict]:
             for position, entry in enumerate(entries)]
 
 
-def render_reply(reply: Reply, question_id: int, asked: str = "") -> dict:
-    """A chat.postMessage-ready message: `blocks`, and `text` for notifications and old clients."""
+def render(reply: Reply | Note | Leaderboard, asked: str = "") -> dict:
+    """A chat.postMessage-ready message for anything the service replies: `blocks` where they help, and
+    `text` for notifications and old clients."""
+    if isinstance(reply, Reply):
+        return render_reply(reply, asked)
+    if isinstance(reply, Note):
+        return render_note(reply)
+    if isinstance(reply, Leaderboard):
+        # The board's own words hold no markup; <@U…> shows each person's name, and in a message only the asker
+        # sees it notifies nobody.
+        return {"text": format_leaderboard(reply, lambda user: f"<@{escape(user)}>")}
+    raise TypeError(f"Slack cannot render a {type(reply).__name__}")
+
+
+def render_note(note: Note) -> dict:
+    if note.kind not in NoteKind:
+        raise TypeError(f"Slack cannot render a note of kind {note.kind!r}")
+    return {"text": escape(note.text)}
+
+
+def render_reply(reply: Reply, asked: str = "") -> dict:
     if reply.status == ANSWERED and reply.entry:
-        return render_answer(reply, question_id)
+        return render_answer(reply, reply.question_id)
     if reply.status == SUGGEST:
-        return render_suggestions(reply, question_id, asked)
+        return render_suggestions(reply, reply.question_id, asked)
+    if reply.status != UNKNOWN:
+        raise TypeError(f"Slack cannot render a reply with status {reply.status!r}")
+    if reply.intent in (Intent.HELP, Intent.EMPTY, Intent.GREETING):
+        text = f"{escape(reply.message)}\n{HOW_TO_ASK}\n{SCHEDULE_HELP}"
+        return {"text": text, "blocks": [section(text, "help")]}
     blocks = [section(escape(reply.message), "notice")]
-    if reply.intent == "question" and asked.strip():
+    if reply.intent == Intent.QUESTION and asked.strip():
         blocks.append(asked_context(asked))
     return {"text": escape(reply.message), "blocks": blocks}
 
@@ -136,17 +169,6 @@ def render_suggestions(reply: Reply, question_id: int, asked: str) -> dict:
     blocks.append({"type": "actions", "block_id": "suggestions", "elements": elements})
     text = "Did you mean: " + "; ".join(entry.question for entry in entries) + "?"
     return {"text": escape(shorten(text, MAX_TEXT_CHARS)), "blocks": blocks}
-
-
-def feedback_note(votes: list[str]) -> str:
-    """The thank-you line under an answer, counting everyone's current vote."""
-    helpful, not_helpful = votes.count(HELPFUL), votes.count(NOT_HELPFUL)
-    people = "person" if helpful == 1 else "people"
-    return f"Thanks for the feedback! {helpful} {people} found this helpful, {not_helpful} did not."
-
-
-MISS_NOTE = ("Thanks, noted that none of these matched: it is logged so the knowledge base can grow. "
-             "Try asking in other words.")
 
 
 def with_note(blocks: list[dict], note: str) -> list[dict]:

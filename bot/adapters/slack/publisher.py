@@ -8,11 +8,11 @@ from aiohttp import ClientConnectorError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from ..core.quiz import MAX_NAMED, QuizCard, QuizResult
-from ..core.tips import Tip
-from ..scheduler import SendError
-from .slack_daily_blocks import render_quiz, render_quiz_result, render_reveal, render_tip
-from .slack_transport import look_up_user
+from ...core.quiz import MAX_NAMED, QuizCard, QuizResult
+from ...core.tips import Tip
+from ...scheduler import SendError
+from .render_daily import render_quiz, render_quiz_result, render_reveal, render_tip
+from .transport import look_up_user
 
 log = logging.getLogger(__name__)
 

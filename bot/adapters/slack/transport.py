@@ -54,8 +54,10 @@ def retry_handlers(is_posting: Callable[[str], bool]) -> list:
     return [PostOnceRetryHandler(is_posting), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
 
 
-def build_web_client(token: str, base_url: str) -> AsyncWebClient:
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=retry_handlers(is_posting_method))
+def build_web_client(token: str, base_url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """With `session`, every Web API call reuses its connections; without, slack_sdk opens one per call."""
+    return AsyncWebClient(token=token, base_url=base_url, session=session,
+                          retry_handlers=retry_handlers(is_posting_method))
 
 
 async def post_message(client: AsyncWebClient, channel: str, thread: str | None, message: dict) -> str:
@@ -92,9 +94,9 @@ async def look_up_user(client: AsyncWebClient, user_id: str) -> dict | None:
     return user if isinstance(user, dict) else None
 
 
-async def send_to_response_url(url: str, **message) -> bool:
+async def send_to_response_url(url: str, session: aiohttp.ClientSession | None = None, **message) -> bool:
     """Posts to a slash command's or a button's response_url; False (logged) when Slack refused it."""
-    client = AsyncWebhookClient(url=url, retry_handlers=retry_handlers(lambda _url: True))
+    client = AsyncWebhookClient(url=url, session=session, retry_handlers=retry_handlers(lambda _url: True))
     try:
         response = await client.send_dict(message)
     except (aiohttp.ClientError, asyncio.TimeoutError) as error:

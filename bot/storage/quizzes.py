@@ -1,15 +1,15 @@
-"""Quizzes, their answers (one per person per quiz) and the scores drawn from them, in the bot's SQLite database."""
+"""Quizzes, their answers (one per person per quiz) and the scores drawn from them."""
 
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .core.quiz import (ALREADY_ANSWERED, CLOSED, CORRECT, NOT_OPEN, OPEN, REVEALED, WRONG, AnswerResult,
+from ..core.quiz import (ALREADY_ANSWERED, CLOSED, CORRECT, NOT_OPEN, OPEN, REVEALED, WRONG, AnswerResult,
                         QuizCard, QuizResult, advance, answer_message, judge)
-from .core.scores import MISSED, PENDING, Leaderboard, Score, current_streak, rank_scores
-from .schedule_storage import FAILED, RETRY, SENDING, Store
-from .storage import _stamp
+from ..core.scores import MISSED, PENDING, Leaderboard, Score, current_streak, rank_scores
+from .database import Database, stamp
+from .schedules import FAILED, RETRY, SENDING
 
 
 @dataclass(frozen=True)
@@ -46,30 +46,32 @@ class Quiz:
         return f"{self.close_at.astimezone(ZoneInfo(self.timezone)):%a %H:%M} {self.timezone}"
 
 
-class QuizStorage(Store):
+class QuizStorage:
+    def __init__(self, db: Database):
+        self.db = db
+
     def create_quiz(self, card: QuizCard, platform: str, channel: str, local_date: str, tz: str = "UTC",
                     workspace: str = "", close_minutes: int = 480, schedule_id: int | None = None) -> int:
         """A quiz that is not yet shown: it takes answers and closes only once `mark_posted` sets its close time."""
         row = {"schedule_id": schedule_id, "platform": platform, "workspace": workspace, "channel": channel,
                "timezone": tz, "local_date": local_date, "entry_id": card.entry_id, "card": json.dumps(card.as_json()),
                "state": OPEN, "close_minutes": close_minutes}
-        with self._lock:
-            return self.db["quizzes"].insert(row).last_pk
+        return self.db.insert("quizzes", row)
 
     def mark_posted(self, quiz_id: int, message_ref: str, now: datetime) -> None:
         sql = "UPDATE quizzes SET message_ref = ?, posted_at = ?, close_at = ? WHERE id = ?"
         quiz = self.quiz(quiz_id)
         close_at = now + timedelta(minutes=quiz.close_minutes)
-        self.execute(sql, [message_ref, _stamp(now), _stamp(close_at), quiz_id])
+        self.db.execute(sql, [message_ref, stamp(now), stamp(close_at), quiz_id])
 
     def delete_quiz(self, quiz_id: int) -> None:
         """For a quiz that never reached its channel: nobody saw it, so it must not count as a missed day."""
-        with self.transaction() as db:
+        with self.db.transaction() as db:
             db.execute("DELETE FROM quiz_answers WHERE quiz_id = ?", [quiz_id])
             db.execute("DELETE FROM quizzes WHERE id = ?", [quiz_id])
 
     def quiz(self, quiz_id: int) -> Quiz | None:
-        found = self.rows("SELECT * FROM quizzes WHERE id = ?", [quiz_id])
+        found = self.db.rows("SELECT * FROM quizzes WHERE id = ?", [quiz_id])
         return Quiz.from_row(found[0]) if found else None
 
     def answer(self, quiz_id: int, user: str, choice: str, now: datetime | None = None) -> AnswerResult:
@@ -84,14 +86,14 @@ class QuizStorage(Store):
         sql = """INSERT OR IGNORE INTO quiz_answers (quiz_id, user, choice, correct, answered_at)
                  SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM quizzes WHERE id = ? AND state = ?)"""
         letter = quiz.card.option(choice).letter
-        cursor = self.execute(sql, [quiz_id, user, letter, int(outcome == CORRECT), _stamp(now), quiz_id, OPEN])
+        cursor = self.db.execute(sql, [quiz_id, user, letter, int(outcome == CORRECT), stamp(now), quiz_id, OPEN])
         if cursor.rowcount != 1:
-            answered = self.rows("SELECT 1 FROM quiz_answers WHERE quiz_id = ? AND user = ?", [quiz_id, user])
+            answered = self.db.rows("SELECT 1 FROM quiz_answers WHERE quiz_id = ? AND user = ?", [quiz_id, user])
             outcome = ALREADY_ANSWERED if answered else NOT_OPEN
         return AnswerResult(outcome, answer_message(outcome, quiz.reveal_time))
 
     def answers(self, quiz_id: int) -> list[dict]:
-        return self.rows("SELECT * FROM quiz_answers WHERE quiz_id = ? ORDER BY answered_at, user", [quiz_id])
+        return self.db.rows("SELECT * FROM quiz_answers WHERE quiz_id = ? ORDER BY answered_at, user", [quiz_id])
 
     def move(self, quiz_id: int, target: str, now: datetime | None = None) -> bool:
         """Moves the quiz along open -> closed -> revealed; False when another process moved it first.
@@ -102,32 +104,32 @@ class QuizStorage(Store):
         advance(quiz.state, target)
         stamp_column = {CLOSED: "closed_at", REVEALED: "revealed_at"}[target]
         sql = f"UPDATE quizzes SET state = ?, {stamp_column} = ? WHERE id = ? AND state = ?"
-        return self.execute(sql, [target, _stamp(now), quiz_id, quiz.state]).rowcount == 1
+        return self.db.execute(sql, [target, stamp(now), quiz_id, quiz.state]).rowcount == 1
 
     def close_due(self, now: datetime) -> list[int]:
         """Closes every open quiz whose close time has come; the ids this process closed."""
-        rows = self.rows("SELECT id FROM quizzes WHERE state = ? AND close_at <= ?", [OPEN, _stamp(now)])
+        rows = self.db.rows("SELECT id FROM quizzes WHERE state = ? AND close_at <= ?", [OPEN, stamp(now)])
         return [row["id"] for row in rows if self.move(row["id"], CLOSED, now)]
 
     def reveals_due(self, now: datetime) -> list[Quiz]:
         sql = """SELECT * FROM quizzes WHERE state = ? AND reveal_status IN ('pending', ?)
                  AND (reveal_next_at IS NULL OR reveal_next_at <= ?) ORDER BY id"""
-        return [Quiz.from_row(row) for row in self.rows(sql, [CLOSED, RETRY, _stamp(now)])]
+        return [Quiz.from_row(row) for row in self.db.rows(sql, [CLOSED, RETRY, stamp(now)])]
 
     def claim_reveal(self, quiz: Quiz) -> bool:
         sql = """UPDATE quizzes SET reveal_status = ?, reveal_attempts = reveal_attempts + 1
                  WHERE id = ? AND state = ? AND reveal_status = ? AND reveal_attempts = ?"""
-        return self.execute(sql, [SENDING, quiz.id, CLOSED, quiz.reveal_status, quiz.reveal_attempts]).rowcount == 1
+        return self.db.execute(sql, [SENDING, quiz.id, CLOSED, quiz.reveal_status, quiz.reveal_attempts]).rowcount == 1
 
     def mark_reveal_retry(self, quiz_id: int, reason: str, next_attempt_at: datetime) -> None:
-        self.execute("UPDATE quizzes SET reveal_status = ?, reveal_reason = ?, reveal_next_at = ? WHERE id = ?",
-                     [RETRY, reason, _stamp(next_attempt_at), quiz_id])
+        self.db.execute("UPDATE quizzes SET reveal_status = ?, reveal_reason = ?, reveal_next_at = ? WHERE id = ?",
+                     [RETRY, reason, stamp(next_attempt_at), quiz_id])
 
     def mark_reveal_failed(self, quiz_id: int, reason: str) -> None:
-        self.execute("UPDATE quizzes SET reveal_status = ?, reveal_reason = ? WHERE id = ?", [FAILED, reason, quiz_id])
+        self.db.execute("UPDATE quizzes SET reveal_status = ?, reveal_reason = ? WHERE id = ?", [FAILED, reason, quiz_id])
 
     def mark_revealed(self, quiz_id: int, now: datetime) -> bool:
-        self.execute("UPDATE quizzes SET reveal_status = 'done', reveal_reason = '' WHERE id = ?", [quiz_id])
+        self.db.execute("UPDATE quizzes SET reveal_status = 'done', reveal_reason = '' WHERE id = ?", [quiz_id])
         return self.move(quiz_id, REVEALED, now)
 
     def result(self, quiz_id: int) -> QuizResult:
@@ -142,7 +144,7 @@ class QuizStorage(Store):
                  LEFT JOIN quiz_answers a ON a.quiz_id = q.id AND a.user = ?
                  WHERE q.platform = ? AND q.channel = ? AND q.close_at IS NOT NULL ORDER BY q.local_date, q.id"""
         outcomes = []
-        for row in self.rows(sql, [user, platform, channel]):
+        for row in self.db.rows(sql, [user, platform, channel]):
             if row["correct"] is None:
                 outcomes.append(PENDING if row["state"] == OPEN else MISSED)
             else:
@@ -156,7 +158,7 @@ class QuizStorage(Store):
                  FROM quiz_answers a JOIN quizzes q ON q.id = a.quiz_id
                  WHERE q.platform = ? AND q.workspace = ? GROUP BY a.user"""
         return [Score(row["user"], row["month"], row["all_time"])
-                for row in self.rows(sql, [month, platform, workspace])]
+                for row in self.db.rows(sql, [month, platform, workspace])]
 
     def leaderboard(self, platform: str, workspace: str, channel: str, asker: str,
                     now: datetime | None = None) -> Leaderboard:

@@ -5,7 +5,7 @@ import binascii
 
 import discord
 
-from ..config import ConfigError, Settings
+from ...config import ConfigError, Settings
 
 SCOPES = ("bot", "applications.commands")
 
@@ -19,14 +19,15 @@ def choose_permissions() -> discord.Permissions:
 
 def find_application_id(settings: Settings) -> int:
     """DISCORD_APPLICATION_ID, or the bot's user id read from the token (its first part is that id in base64)."""
-    if settings.discord_application_id:
-        if not settings.discord_application_id.isdigit():
+    discord_settings = settings.discord
+    if discord_settings.application_id:
+        if not discord_settings.application_id.isdigit():
             raise ConfigError("DISCORD_APPLICATION_ID must be the application id (digits) from the Developer Portal")
-        return int(settings.discord_application_id)
-    if not settings.discord_token:
+        return int(discord_settings.application_id)
+    if not discord_settings.token:
         raise ConfigError("set DISCORD_APPLICATION_ID (Developer Portal > General Information > Application ID) "
                           "or DISCORD_TOKEN to make the invite link")
-    first_part = settings.discord_token.split(".", 1)[0]
+    first_part = discord_settings.token.split(".", 1)[0]
     try:
         decoded = base64.urlsafe_b64decode(first_part + "=" * (-len(first_part) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError):

@@ -1,20 +1,14 @@
-"""Schedules, their posts (one per schedule per local date) and tip rotation, in the bot's SQLite database."""
+"""Schedules, their posts (one per schedule per local date) and tip rotation."""
 
 import random
-import sqlite3
-import threading
-import weakref
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
-from .core.commands import ScheduleSpec, describe_spec
-from .core.knowledge import Entry
-from .core.tips import is_round_over, next_tip
-from .storage import StorageError, _stamp
+from ..core.commands import ScheduleSpec, describe_spec
+from ..core.knowledge import Entry
+from ..core.tips import is_round_over, next_tip
+from .database import Database, stamp
 
 SENDING, RETRY, SENT, FAILED = "sending", "retry", "sent", "failed"
 
@@ -74,50 +68,10 @@ class Post:
                    row["reason"] or "", row["message_ref"], row["entry_id"], row["quiz_id"])
 
 
-# One lock per connection, shared by every store over it: a transaction must not interleave with another thread's.
-_LOCKS: "weakref.WeakKeyDictionary[Database, threading.RLock]" = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-class Store:
-    """Reads and writes over a shared sqlite-utils Database; safe to use from several threads."""
-
+class ScheduleStorage:
     def __init__(self, db: Database):
         self.db = db
-        with _LOCKS_GUARD:
-            self._lock = _LOCKS.setdefault(db, threading.RLock())
 
-    @contextmanager
-    def transaction(self):
-        # IMMEDIATE takes the write lock up front, so a read-then-write never meets a writer that got in between.
-        with self._lock:
-            try:
-                self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self.db
-                except BaseException:
-                    self.db.conn.rollback()
-                    raise
-                self.db.conn.commit()
-            except sqlite3.Error as error:
-                raise StorageError(f"cannot write to the database: {error}") from error
-
-    def execute(self, sql: str, parameters: Sequence = ()) -> sqlite3.Cursor:
-        """One statement; a write commits on its own, and rowcount says whether this process won a claim."""
-        with self._lock:
-            try:
-                return self.db.execute(sql, list(parameters))
-            except sqlite3.Error as error:
-                raise StorageError(f"cannot use the database: {error}") from error
-
-    def rows(self, sql: str, parameters: Sequence = ()) -> list[dict]:
-        with self._lock:
-            cursor = self.execute(sql, parameters)
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, values)) for values in cursor.fetchall()]
-
-
-class ScheduleStorage(Store):
     def set_schedule(self, platform: str, channel: str, kind: str, spec: ScheduleSpec, workspace: str = "",
                      by: str = "", now: datetime | None = None) -> Schedule:
         """Turns the channel's `kind` on with `spec`, replacing its earlier time; clears a pause."""
@@ -127,24 +81,24 @@ class ScheduleStorage(Store):
                      time = excluded.time, timezone = excluded.timezone, days = excluded.days,
                      close_minutes = excluded.close_minutes, enabled = 1, paused_reason = '',
                      updated_at = excluded.updated_at, updated_by = excluded.updated_by"""
-        self.execute(sql, [platform, workspace, channel, kind, spec.time, spec.timezone, spec.days,
-                           spec.close_minutes, _stamp(now), by])
+        self.db.execute(sql, [platform, workspace, channel, kind, spec.time, spec.timezone, spec.days,
+                           spec.close_minutes, stamp(now), by])
         return self.find_schedule(platform, channel, kind)
 
     def turn_off(self, platform: str, channel: str, kind: str, by: str = "", now: datetime | None = None) -> bool:
         sql = "UPDATE schedules SET enabled = 0, updated_at = ?, updated_by = ? WHERE platform = ? AND channel = ? " \
               "AND kind = ? AND enabled = 1"
-        return self.execute(sql, [_stamp(now), by, platform, channel, kind]).rowcount == 1
+        return self.db.execute(sql, [stamp(now), by, platform, channel, kind]).rowcount == 1
 
     def remove_schedule(self, schedule_id: int) -> bool:
         # Its posts go too: SQLite may hand the id to the next schedule, which must not inherit "already posted".
-        with self.transaction() as db:
+        with self.db.transaction() as db:
             db.execute("DELETE FROM posts WHERE schedule_id = ?", [schedule_id])
             return db.execute("DELETE FROM schedules WHERE id = ?", [schedule_id]).rowcount == 1
 
     def pause_schedule(self, schedule_id: int, reason: str, now: datetime | None = None) -> None:
-        self.execute("UPDATE schedules SET paused_reason = ?, updated_at = ? WHERE id = ?",
-                     [reason or "paused", _stamp(now), schedule_id])
+        self.db.execute("UPDATE schedules SET paused_reason = ?, updated_at = ? WHERE id = ?",
+                        [reason or "paused", stamp(now), schedule_id])
 
     def schedules(self, platform: str | None = None, channel: str | None = None) -> list[Schedule]:
         where, values = [], []
@@ -153,65 +107,71 @@ class ScheduleStorage(Store):
                 where.append(f"{column} = ?")
                 values.append(value)
         sql = "SELECT * FROM schedules" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        return [Schedule.from_row(row) for row in self.rows(sql, values)]
+        return [Schedule.from_row(row) for row in self.db.rows(sql, values)]
 
     def find_schedule(self, platform: str, channel: str, kind: str) -> Schedule | None:
-        found = self.rows("SELECT * FROM schedules WHERE platform = ? AND channel = ? AND kind = ?",
+        found = self.db.rows("SELECT * FROM schedules WHERE platform = ? AND channel = ? AND kind = ?",
                           [platform, channel, kind])
         return Schedule.from_row(found[0]) if found else None
 
     def schedule(self, schedule_id: int) -> Schedule | None:
-        found = self.rows("SELECT * FROM schedules WHERE id = ?", [schedule_id])
+        found = self.db.rows("SELECT * FROM schedules WHERE id = ?", [schedule_id])
         return Schedule.from_row(found[0]) if found else None
 
-    def posted_dates(self, since: str) -> set[tuple[int, str]]:
-        """(schedule id, local date) of every post claimed on or after `since`, whatever became of it."""
-        rows = self.rows("SELECT schedule_id, local_date FROM posts WHERE local_date >= ?", [since])
+    def version(self) -> int:
+        """A number that changes whenever any process adds, changes or removes a schedule."""
+        return self.db.rows("SELECT version FROM schedule_version WHERE id = 1")[0]["version"]
+
+    def posted_on(self, local_dates: set[str]) -> set[tuple[int, str]]:
+        """(schedule id, local date) of every post claimed on those dates, whatever became of it."""
+        marks = ", ".join("?" for _ in local_dates)
+        rows = self.db.rows(f"SELECT schedule_id, local_date FROM posts WHERE local_date IN ({marks})",
+                            sorted(local_dates))
         return {(row["schedule_id"], row["local_date"]) for row in rows}
 
     def claim_post(self, schedule_id: int, local_date: str, now: datetime | None = None) -> int | None:
         """The new post's id when this process is first to claim (schedule, local date); None when another was."""
         sql = "INSERT OR IGNORE INTO posts (schedule_id, local_date, status, attempts, claimed_at) " \
               "VALUES (?, ?, ?, 1, ?)"
-        cursor = self.execute(sql, [schedule_id, local_date, SENDING, _stamp(now)])
+        cursor = self.db.execute(sql, [schedule_id, local_date, SENDING, stamp(now)])
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def set_post_content(self, post_id: int, entry_id: str, quiz_id: int | None = None) -> None:
-        self.execute("UPDATE posts SET entry_id = ?, quiz_id = ? WHERE id = ?", [entry_id, quiz_id, post_id])
+        self.db.execute("UPDATE posts SET entry_id = ?, quiz_id = ? WHERE id = ?", [entry_id, quiz_id, post_id])
 
     def mark_sent(self, post_id: int, message_ref: str, now: datetime | None = None) -> None:
-        self.execute("UPDATE posts SET status = ?, message_ref = ?, sent_at = ?, reason = '', next_attempt_at = NULL "
-                     "WHERE id = ?", [SENT, message_ref, _stamp(now), post_id])
+        self.db.execute("UPDATE posts SET status = ?, message_ref = ?, sent_at = ?, reason = '', next_attempt_at = NULL "
+                     "WHERE id = ?", [SENT, message_ref, stamp(now), post_id])
 
     def mark_retry(self, post_id: int, reason: str, next_attempt_at: datetime) -> None:
-        self.execute("UPDATE posts SET status = ?, reason = ?, next_attempt_at = ? WHERE id = ?",
-                     [RETRY, reason, _stamp(next_attempt_at), post_id])
+        self.db.execute("UPDATE posts SET status = ?, reason = ?, next_attempt_at = ? WHERE id = ?",
+                     [RETRY, reason, stamp(next_attempt_at), post_id])
 
     def mark_failed(self, post_id: int, reason: str) -> None:
-        self.execute("UPDATE posts SET status = ?, reason = ?, next_attempt_at = NULL WHERE id = ?",
+        self.db.execute("UPDATE posts SET status = ?, reason = ?, next_attempt_at = NULL WHERE id = ?",
                      [FAILED, reason, post_id])
 
     def retries_due(self, now: datetime) -> list[Post]:
-        rows = self.rows("SELECT * FROM posts WHERE status = ? AND next_attempt_at <= ? ORDER BY id",
-                         [RETRY, _stamp(now)])
+        rows = self.db.rows("SELECT * FROM posts WHERE status = ? AND next_attempt_at <= ? ORDER BY id",
+                         [RETRY, stamp(now)])
         return [Post.from_row(row) for row in rows]
 
     def claim_retry(self, post: Post) -> bool:
         """True when this process takes the retry; the attempt count makes a second taker lose."""
         sql = "UPDATE posts SET status = ?, attempts = attempts + 1 WHERE id = ? AND status = ? AND attempts = ?"
-        return self.execute(sql, [SENDING, post.id, RETRY, post.attempts]).rowcount == 1
+        return self.db.execute(sql, [SENDING, post.id, RETRY, post.attempts]).rowcount == 1
 
     def post(self, post_id: int) -> Post | None:
-        found = self.rows("SELECT * FROM posts WHERE id = ?", [post_id])
+        found = self.db.rows("SELECT * FROM posts WHERE id = ?", [post_id])
         return Post.from_row(found[0]) if found else None
 
     def posts(self, schedule_id: int | None = None) -> list[Post]:
         where, values = ("WHERE schedule_id = ?", [schedule_id]) if schedule_id is not None else ("", [])
-        return [Post.from_row(row) for row in self.rows(f"SELECT * FROM posts {where} ORDER BY id", values)]
+        return [Post.from_row(row) for row in self.db.rows(f"SELECT * FROM posts {where} ORDER BY id", values)]
 
     def _current_round(self, audience: str) -> tuple[int, list[str]]:
         """The latest round number and the entry ids shown in it, oldest first."""
-        rows = self.rows("SELECT round, entry_id FROM tips_shown WHERE audience = ? AND round = "
+        rows = self.db.rows("SELECT round, entry_id FROM tips_shown WHERE audience = ? AND round = "
                          "(SELECT max(round) FROM tips_shown WHERE audience = ?) ORDER BY shown_at, rowid",
                          [audience, audience])
         return (rows[0]["round"] if rows else 1), [row["entry_id"] for row in rows]
@@ -225,9 +185,9 @@ class ScheduleStorage(Store):
     def record_shown(self, audience: str, entry_id: str, entries: Sequence[Entry],
                      now: datetime | None = None) -> None:
         """Stored once the tip or quiz was really shown, so a failed send does not use up an entry."""
-        with self._lock:
+        with self.db.transaction():
             current, shown = self._current_round(audience)
             if entry_id in shown or (shown and is_round_over(entries, shown)):
                 current += 1
-            self.execute("INSERT OR IGNORE INTO tips_shown (audience, round, entry_id, shown_at) VALUES (?, ?, ?, ?)",
-                         [audience, current, entry_id, _stamp(now)])
+            self.db.execute("INSERT OR IGNORE INTO tips_shown (audience, round, entry_id, shown_at) VALUES (?, ?, ?, ?)",
+                         [audience, current, entry_id, stamp(now)])

@@ -2,7 +2,8 @@
 
 import re
 
-from ..core.replies import Request
+from ...core.replies import Request
+from ...core.commands import Place
 
 PLATFORM = "slack"
 
@@ -37,11 +38,14 @@ def is_dm_channel(channel: str) -> bool:
     return channel.startswith("D")
 
 
-def event_request(event, bot_user_id: str | None) -> Request:
+def event_request(body: dict, bot_user_id: str | None) -> Request:
+    """The question in an event callback; its event_id is what tells Slack's retries apart from new questions."""
+    event = body.get("event")
     if not isinstance(event, dict) or not isinstance(event.get("channel"), str) or not event["channel"]:
         raise MalformedPayload("event without a channel")
     return Request(text=question_text(event.get("text"), bot_user_id), user=str(event.get("user") or ""),
-                   channel=event["channel"], platform=PLATFORM)
+                   channel=event["channel"], platform=PLATFORM, workspace=str(body.get("team_id") or ""),
+                   event_id=str(body.get("event_id") or ""))
 
 
 def event_thread(event: dict, always_thread: bool) -> str | None:
@@ -51,7 +55,19 @@ def event_thread(event: dict, always_thread: bool) -> str | None:
 
 def command_request(command: dict) -> Request:
     return Request(text=question_text(command.get("text"), None), user=str(command.get("user_id") or ""),
-                   channel=str(command.get("channel_id") or ""), platform=PLATFORM)
+                   channel=str(command.get("channel_id") or ""), platform=PLATFORM,
+                   workspace=str(command.get("team_id") or ""))
+
+
+def command_place(command: dict) -> Place:
+    return Place(PLATFORM, str(command.get("channel_id") or ""), str(command.get("user_id") or ""),
+                 workspace=str(command.get("team_id") or ""))
+
+
+def click_request(body: dict, user: str) -> Request:
+    channel, _, _ = clicked_place(body)
+    team = body.get("team") if isinstance(body.get("team"), dict) else {}
+    return Request(text="", user=user, channel=channel or "", platform=PLATFORM, workspace=str(team.get("id") or ""))
 
 
 def clicked_user(body: dict) -> str:

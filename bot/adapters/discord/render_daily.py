@@ -5,12 +5,11 @@ import re
 
 import discord
 
-from ..core.quiz import QuizCard, QuizResult
-from ..core.replies import ANSWERED
-from ..core.tips import Tip
-from ..storage import StorageError
-from .discord_views import (COLOURS, MAX_DESCRIPTION, MAX_FOOTER, MAX_LABEL, MAX_TITLE, NO_MENTIONS, RELATED_ROW,
-                            Rendered, add_answer_buttons, clip, render_note, send_response)
+from ...core.quiz import QuizCard, QuizResult
+from ...core.replies import ANSWERED
+from ...core.tips import Tip
+from .render import (COLOURS, MAX_CONTENT, MAX_DESCRIPTION, MAX_FOOTER, MAX_LABEL, MAX_TITLE, NO_MENTIONS,
+                     RELATED_ROW, Rendered, add_answer_buttons, clip, mention, respond)
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +19,6 @@ CLOSED_COLOUR = discord.Colour.light_grey()
 QUIZ_FOOTER = ("One answer per person; only you see whether you were right. "
                "Everyone sees the answer when the quiz closes.")
 QUIZ_TEMPLATE = r"bb:quiz:(?P<quiz_id>\d{1,19}):(?P<letter>[A-D])"
-# Discord rejects message content over 2000 characters.
-MAX_CONTENT = 2000
-
-
-def mention(user: str) -> str:
-    """How a reveal or the leaderboard names someone; sent with no allowed mentions, so it never pings."""
-    return f"<@{user}>"
 
 
 def render_tip(tip: Tip) -> Rendered:
@@ -96,11 +88,5 @@ class QuizButton(discord.ui.DynamicItem[discord.ui.Button], template=QUIZ_TEMPLA
         return cls(int(match["quiz_id"]), match["letter"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        # The unique index on (quiz, person) decides: a second click, even a simultaneous one, is not counted.
-        try:
-            result = interaction.client.quizzes.answer(self.quiz_id, str(interaction.user.id), self.letter)
-            note = result.message
-        except StorageError:
-            log.exception("could not store a Discord answer to quiz %s", self.quiz_id)
-            note = "Sorry, I could not save your answer just now. Please try again in a minute."
-        await send_response(interaction, render_note(note))
+        answer = interaction.client.service.answer_quiz(self.quiz_id, str(interaction.user.id), self.letter)
+        await respond(interaction, answer, ephemeral=True)

@@ -3,10 +3,10 @@
 import re
 from collections.abc import Callable
 
-from ..core.knowledge import MAX_LABEL_CHARS, shorten
-from ..core.quiz import QuizCard, QuizResult
-from ..core.tips import Tip
-from .slack_blocks import MAX_BLOCKS, MAX_TEXT_CHARS, context, entry_blocks, escape, split_text
+from ...core.knowledge import MAX_LABEL_CHARS, shorten
+from ...core.quiz import QuizCard, QuizResult
+from ...core.tips import Tip
+from .render import MAX_BLOCKS, MAX_TEXT_CHARS, context, entry_blocks, escape, split_text
 
 QUIZ_ACTION = "quiz_answer"
 QUIZ_TITLE = "Quiz of the day"

@@ -1,0 +1,132 @@
+"""The one inbound port: every interaction a person has with the bot, written once for every platform.
+
+Platforms turn their events into these calls and render what comes back. The service owns what must not drift
+between them: retries answered once, the question log, the admin rule, and the apology when storage fails.
+"""
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
+
+from .core.commands import CommandError, Place, parse_command, refusal
+from .core.feedback import MISS_NOTE, NONE_OF_THESE, feedback_note
+from .core.quiz import AnswerResult
+from .core.replies import Note, NoteKind, Reply, Request, Responder
+from .core.scores import Leaderboard
+from .schedule_commands import run_command
+from .storage import Storage, StorageError, utc_now
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
+STALE_BUTTON = "That button no longer works (the question may have been removed). Please ask again."
+# Event ids this process has taken on, newest last: a retry that arrives while the first delivery is still being
+# worked on (or before its claim could be written) is turned away here, without the database.
+REMEMBERED_EVENTS = 10_000
+
+
+class Service:
+    def __init__(self, responder: Responder, storage: Storage, admins: frozenset[str] = frozenset(),
+                 clock: Callable[[], datetime] = utc_now):
+        self.responder = responder
+        self.storage = storage
+        self.db = storage.db
+        self.admins = admins
+        self.clock = clock
+        self._events: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self.responder.topics
+
+    async def ask(self, request: Request) -> Reply | Note | None:
+        """The reply to a question, logged; None for a repeated delivery of an event already taken on."""
+        if request.event_id and not await self._is_first_delivery(request.platform, request.event_id):
+            log.info("%s event %s was delivered again; not answered twice", request.platform, request.event_id)
+            return None
+        return await self._logged(request, self.responder.reply_to(request.text))
+
+    async def follow(self, request: Request, entry_id: str) -> Reply | Note:
+        """A related question or a "did you mean" pick: that entry's answer."""
+        entry = self.responder.knowledge.get(entry_id)
+        if entry is None:
+            log.warning("a button asked for entry %r, which the knowledge no longer has", entry_id)
+            return Note(NoteKind.STALE, STALE_BUTTON)
+        return await self._logged(replace(request, text=entry.question), self.responder.answer(entry))
+
+    def help(self) -> Reply:
+        return self.responder.help()
+
+    async def vote(self, question_id: int, user: str, verdict: str, entry_id: str | None = None) -> Note:
+        """Helpful / not helpful: one vote per person per answer, a second one replaces the first."""
+
+        def record() -> list[str]:
+            self.storage.questions.record_feedback(question_id, user, verdict, entry_id or None, self.clock())
+            return self.storage.questions.verdicts_for(question_id)
+
+        try:
+            return Note(NoteKind.THANKS, feedback_note(await self.db.run(record)))
+        except StorageError as error:
+            return self._apology(f"store a vote on question {question_id}", error)
+
+    async def none_of_these(self, question_id: int, user: str) -> Note:
+        """No "did you mean" candidate fits: logged as a question the knowledge could not answer."""
+        try:
+            await self.db.run(self.storage.questions.record_feedback, question_id, user, NONE_OF_THESE, None,
+                              self.clock())
+        except StorageError as error:
+            return self._apology(f"store 'none of these' on question {question_id}", error)
+        return Note(NoteKind.MISS, MISS_NOTE)
+
+    async def answer_quiz(self, quiz_id: int, user: str, letter: str) -> Note:
+        """The first answer per person counts (the unique index decides); only they see how it went."""
+        try:
+            result: AnswerResult = await self.db.run(self.storage.quizzes.answer, quiz_id, user, letter,
+                                                     self.clock())
+        except StorageError as error:
+            return self._apology(f"store an answer to quiz {quiz_id}", error)
+        return Note(NoteKind.QUIZ, result.message)
+
+    async def command(self, text: str, place: Place, is_platform_admin: Callable[[], Awaitable[bool]],
+                      admins: str = "admins") -> Note | Leaderboard:
+        """A schedule or score command; only admins change schedules. `is_platform_admin` is asked only then,
+        and `admins` says who they are on this platform."""
+        try:
+            command = parse_command(text)
+        except CommandError as error:
+            return Note(NoteKind.COMMAND, str(error))
+        is_admin = command.changes_schedule and (place.user in self.admins or await is_platform_admin())
+        refused = refusal(command, is_admin, admins)
+        if refused:
+            return Note(NoteKind.COMMAND, refused)
+        try:
+            return await self.db.run(run_command, command, place, self.storage, self.clock())
+        except StorageError as error:
+            return self._apology(f"run the command {text[:40]!r}", error)
+
+    async def _logged(self, request: Request, reply: Reply) -> Reply | Note:
+        try:
+            question_id = await self.db.run(self.storage.questions.log_question, request, reply, self.clock())
+        except StorageError as error:
+            return self._apology("log a question", error)
+        return replace(reply, question_id=question_id)
+
+    async def _is_first_delivery(self, platform: str, event_id: str) -> bool:
+        key = (platform, event_id)
+        if key in self._events:
+            return False
+        self._events[key] = None
+        while len(self._events) > REMEMBERED_EVENTS:
+            self._events.popitem(last=False)
+        try:
+            # The database also knows deliveries taken on before a restart, or by another process.
+            return await self.db.run(self.storage.questions.claim_event, platform, event_id, self.clock())
+        except StorageError as error:
+            log.error("cannot record %s event %s, answering it anyway: %s", platform, event_id, error)
+            return True
+
+    def _apology(self, what: str, error: StorageError) -> Note:
+        log.error("could not %s: %s", what, error)
+        return Note(NoteKind.APOLOGY, SORRY)

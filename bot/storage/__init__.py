@@ -1,0 +1,30 @@
+"""The bot's state: repositories over one SQLite database whose calls run off the event loop."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .database import Database, StorageError, stamp, utc_now
+from .questions import VERDICTS, QuestionLog
+from .quizzes import Quiz, QuizStorage
+from .schedules import FAILED, RETRY, SENDING, SENT, Post, Schedule, ScheduleStorage
+
+__all__ = ["Database", "StorageError", "stamp", "utc_now", "VERDICTS", "QuestionLog", "Quiz", "QuizStorage",
+           "FAILED", "RETRY", "SENDING", "SENT", "Post", "Schedule", "ScheduleStorage", "Storage", "open_storage"]
+
+
+@dataclass
+class Storage:
+    """Every repository over one database, built once per process."""
+
+    db: Database
+    questions: QuestionLog
+    schedules: ScheduleStorage
+    quizzes: QuizStorage
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_storage(path: Path) -> Storage:
+    db = Database(path)
+    return Storage(db, QuestionLog(db), ScheduleStorage(db), QuizStorage(db))

@@ -1,0 +1,96 @@
+"""One SQLite database per process: its connection, its lock, its transaction rule and the thread that runs it."""
+
+import asyncio
+import functools
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeVar
+
+import sqlite_utils
+
+from .migrations import migrations
+
+T = TypeVar("T")
+# How long a write waits for another process's lock (a backup, a `stats` on a big log) before it fails. Calls run
+# on the database thread, never on the event loop, so a long wait delays only the work that needs the database.
+BUSY_TIMEOUT = 15.0
+
+
+class StorageError(Exception):
+    """The database cannot be opened or written; the message says which file and what to do."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def stamp(now: datetime | None = None) -> str:
+    return (now or utc_now()).astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class Database:
+    """The connection every repository shares. Synchronous calls are for the CLI and for code already on the
+    database thread; async code hands its work to `run`, which queues it on that one thread."""
+
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT):
+        self.path = path
+        self._lock = threading.RLock()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
+            self.tables = sqlite_utils.Database(connection)
+            self.tables.enable_wal()
+            migrations.apply(self.tables)
+        except (OSError, sqlite3.Error) as error:
+            raise StorageError(f"cannot use the database at {path}: {error}. "
+                               "Set BOT_DATABASE to a file in a folder you can write to.") from error
+
+    async def run(self, work: Callable[..., T], *args) -> T:
+        """`work(*args)` on the database thread; the event loop goes on meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(work, *args))
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self.tables.close()
+
+    @contextmanager
+    def transaction(self):
+        # IMMEDIATE takes the write lock up front, so a read-then-write never meets a writer that got in between.
+        with self._lock:
+            try:
+                self.tables.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.tables
+                except BaseException:
+                    self.tables.conn.rollback()
+                    raise
+                self.tables.conn.commit()
+            except sqlite3.Error as error:
+                raise StorageError(f"cannot write to the database at {self.path}: {error}") from error
+
+    def execute(self, sql: str, parameters: Sequence = ()) -> sqlite3.Cursor:
+        """One statement, committed on its own; rowcount says whether this process won a claim."""
+        with self._lock:
+            try:
+                return self.tables.execute(sql, list(parameters))
+            except sqlite3.Error as error:
+                raise StorageError(f"cannot use the database at {self.path}: {error}") from error
+
+    def rows(self, sql: str, parameters: Sequence = ()) -> list[dict]:
+        with self._lock:
+            cursor = self.execute(sql, parameters)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+    def insert(self, table: str, row: dict) -> int:
+        with self._lock:
+            try:
+                return self.tables[table].insert(row).last_pk
+            except sqlite3.Error as error:
+                raise StorageError(f"cannot write to the database at {self.path}: {error}") from error

@@ -1,0 +1,64 @@
+"""The schema, as numbered migrations that sqlite-utils applies once each, in order."""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("backend-bot")
+
+
+@migrations()
+def m001_questions(db: Database) -> None:
+    db["questions"].create({
+        "id": int, "asked_at": str, "platform": str, "channel": str, "user": str,
+        "text": str, "status": str, "intent": str, "entry_id": str, "score": float,
+    }, pk="id")
+    db["questions"].create_index(["asked_at"])
+    db["feedback"].create({
+        "question_id": int, "user": str, "verdict": str, "entry_id": str, "given_at": str,
+    }, pk=("question_id", "user"), foreign_keys=[("question_id", "questions", "id")])
+    db["seen_events"].create({"platform": str, "event_id": str, "seen_at": str}, pk=("platform", "event_id"))
+
+
+@migrations()
+def m002_schedules(db: Database) -> None:
+    """Daily tips and quizzes; the unique indexes are what make posts and answers exactly-once."""
+    db["schedules"].create({
+        "id": int, "platform": str, "workspace": str, "channel": str, "kind": str, "time": str, "timezone": str,
+        "days": str, "close_minutes": int, "enabled": int, "paused_reason": str, "updated_at": str,
+        "updated_by": str,
+    }, pk="id", not_null={"platform", "channel", "kind", "time", "timezone", "days"},
+        defaults={"workspace": "", "enabled": 1, "paused_reason": "", "close_minutes": 480})
+    db["schedules"].create_index(["platform", "channel", "kind"], unique=True)
+    db["posts"].create({
+        "id": int, "schedule_id": int, "local_date": str, "status": str, "attempts": int, "next_attempt_at": str,
+        "reason": str, "claimed_at": str, "sent_at": str, "message_ref": str, "entry_id": str, "quiz_id": int,
+    }, pk="id", defaults={"attempts": 0, "reason": ""})
+    db["posts"].create_index(["schedule_id", "local_date"], unique=True)
+    db["posts"].create_index(["status", "next_attempt_at"])
+    db["tips_shown"].create({"audience": str, "round": int, "entry_id": str, "shown_at": str},
+                            pk=("audience", "round", "entry_id"))
+    db["quizzes"].create({
+        "id": int, "schedule_id": int, "platform": str, "workspace": str, "channel": str, "timezone": str,
+        "local_date": str, "entry_id": str, "card": str, "state": str, "close_minutes": int, "posted_at": str,
+        "close_at": str, "closed_at": str, "revealed_at": str, "message_ref": str, "reveal_status": str,
+        "reveal_attempts": int, "reveal_next_at": str, "reveal_reason": str,
+    }, pk="id", defaults={"state": "open", "reveal_status": "pending", "reveal_attempts": 0, "workspace": "",
+                          "reveal_reason": ""})
+    db["quizzes"].create_index(["state", "close_at"])
+    db["quizzes"].create_index(["platform", "channel", "local_date"])
+    db["quizzes"].create_index(["platform", "workspace"])
+    db["quiz_answers"].create({
+        "quiz_id": int, "user": str, "choice": str, "correct": int, "answered_at": str,
+    }, pk=("quiz_id", "user"), foreign_keys=[("quiz_id", "quizzes", "id")])
+
+
+@migrations()
+def m003_posts_by_date(db: Database) -> None:
+    """The scheduler asks which of today's posts exist: by date, so the answer costs today's posts, not history."""
+    db["posts"].create_index(["local_date", "schedule_id"])
+    # Every change to a schedule, by any process, bumps one number: the scheduler re-reads schedules only then.
+    db["schedule_version"].create({"id": int, "version": int}, pk="id")
+    db["schedule_version"].insert({"id": 1, "version": 0})
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER schedules_{event.lower()} AFTER {event} ON schedules "
+                   "BEGIN UPDATE schedule_version SET version = version + 1 WHERE id = 1; END")

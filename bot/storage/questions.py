@@ -1,0 +1,60 @@
+"""Questions asked and their outcome, the feedback on answers, and the platform events already seen."""
+
+from datetime import datetime
+
+from ..core.feedback import VERDICTS
+from ..core.replies import Reply, Request
+from .database import Database, stamp
+
+
+class QuestionLog:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def log_question(self, request: Request, reply: Reply, now: datetime | None = None) -> int:
+        row = {
+            "asked_at": stamp(now), "platform": request.platform, "channel": request.channel,
+            "user": request.user, "text": request.text[:2000], "status": reply.status, "intent": reply.intent,
+            "entry_id": reply.entry.id if reply.entry else None, "score": reply.score,
+        }
+        return self.db.insert("questions", row)
+
+    def record_feedback(self, question_id: int, user: str, verdict: str, entry_id: str | None = None,
+                        now: datetime | None = None) -> None:
+        """One vote per person per answer: a second vote replaces the first."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}")
+        sql = """INSERT INTO feedback (question_id, user, verdict, entry_id, given_at) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (question_id, user) DO UPDATE SET verdict = excluded.verdict,
+                     entry_id = excluded.entry_id, given_at = excluded.given_at"""
+        self.db.execute(sql, [question_id, user, verdict, entry_id, stamp(now)])
+
+    def claim_event(self, platform: str, event_id: str, now: datetime | None = None) -> bool:
+        """True the first time an event id is seen; a retried delivery gets False and is not processed again."""
+        sql = "INSERT OR IGNORE INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)"
+        return self.db.execute(sql, [platform, event_id, stamp(now)]).rowcount == 1
+
+    def questions(self) -> list[dict]:
+        return self.db.rows("SELECT * FROM questions ORDER BY id")
+
+    def feedback(self) -> list[dict]:
+        return self.db.rows("SELECT * FROM feedback ORDER BY question_id, user")
+
+    def verdicts_for(self, question_id: int) -> list[str]:
+        """The votes on one answer, one per person: what the thank-you note counts."""
+        rows = self.db.rows("SELECT verdict FROM feedback WHERE question_id = ? ORDER BY user", [question_id])
+        return [row["verdict"] for row in rows]
+
+    def outcome_counts(self) -> dict[str, int]:
+        sql = "SELECT status, count(*) AS n FROM questions WHERE intent = 'question' GROUP BY status"
+        return {row["status"]: row["n"] for row in self.db.rows(sql)}
+
+    def feedback_counts(self) -> dict[str, int]:
+        return {row["verdict"]: row["n"] for row in self.db.rows("SELECT verdict, count(*) AS n FROM feedback "
+                                                                  "GROUP BY verdict")}
+
+    def unanswered_questions(self, limit: int = 10) -> list[tuple[str, int]]:
+        """The questions most often met with "did you mean" or "I don't know": what the knowledge lacks."""
+        sql = ("SELECT lower(trim(text)) AS asked, count(*) AS times FROM questions "
+               "WHERE intent = 'question' AND status != 'answered' GROUP BY asked ORDER BY times DESC, asked LIMIT ?")
+        return [(row["asked"], row["times"]) for row in self.db.rows(sql, [limit])]

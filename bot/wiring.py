@@ -1,0 +1,57 @@
+"""Builds everything from Settings in one place: knowledge, storage, the service, the scheduler, the platforms."""
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from .config import Settings
+from .core.replies import Responder
+from .daily import Daily
+from .knowledge_files import load_knowledge
+from .scheduler import Publisher, Scheduler
+from .service import Service
+from .storage import Storage, open_storage, utc_now
+
+# Every platform `serve` can run, by name: the module that defines it is imported only when it is looked up, so
+# `backend-bot ask` never loads a chat library. A new platform is one line here and a module under adapters/.
+PLATFORMS = {"slack": "bot.adapters.slack", "discord": "bot.adapters.discord"}
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    responder: Responder
+    storage: Storage
+    daily: Daily
+    service: Service
+
+    def close(self) -> None:
+        self.storage.close()
+
+
+def build_responder(settings: Settings) -> Responder:
+    return Responder(load_knowledge(settings.knowledge_paths))
+
+
+def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bot:
+    """Raises KnowledgeError or StorageError with a message for a person; the caller decides how to exit.
+
+    `clock` is the service's now (quiz answers, schedule commands); tests set it."""
+    responder = build_responder(settings)
+    storage = open_storage(settings.database)
+    return Bot(settings, responder, storage, Daily(responder, storage),
+               Service(responder, storage, settings.bot_admins, clock))
+
+
+def build_scheduler(bot: Bot, publishers: Mapping[str, Publisher] | None = None) -> Scheduler:
+    """The scheduler over the bot's own database and knowledge; each platform registers its publisher."""
+    return Scheduler(bot.storage, bot.daily, publishers, interval=bot.settings.schedule_check_seconds)
+
+
+def platform(name: str):
+    return importlib.import_module(PLATFORMS[name]).PLATFORM
+
+
+def configured_platforms(settings: Settings) -> list:
+    return [platform(name) for name in PLATFORMS if getattr(settings, name).is_configured]
