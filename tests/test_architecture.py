@@ -34,3 +34,50 @@ def test_the_check_itself_catches_a_forbidden_import(tmp_path):
     sample.write_text("import os\nfrom slack_bolt import App\nimport sqlite_utils.db\nx = os.environ['A']\n")
     assert offences(sample) == ["sample.py imports slack_bolt", "sample.py imports sqlite_utils.db",
                                 "sample.py reads the environment (line 4)"]
+
+
+ADAPTERS = Path(__file__).resolve().parent.parent / "bot" / "adapters"
+PLATFORM_PACKAGES = {"slack", "discord", "console"}
+
+
+def adapter_offences(source: str, where: Path) -> list[str]:
+    """Imports of storage or of another platform in `source`, a module at `where` under bot/adapters/."""
+    own = where.parts[0].removesuffix(".py")
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [_absolute(where, node)]
+        else:
+            continue
+        for name in names:
+            pieces = name.split(".")
+            if pieces[0] in {"sqlite_utils", "sqlite3", "psycopg"} or pieces[:2] == ["bot", "storage"]:
+                found.append(f"{where} imports {name}")
+            elif pieces[:2] == ["bot", "adapters"] and len(pieces) > 2 and pieces[2] in PLATFORM_PACKAGES \
+                    and pieces[2] != own:
+                found.append(f"{where} imports {name}")
+    return found
+
+
+def _absolute(where: Path, node: ast.ImportFrom) -> str:
+    if node.level == 0:
+        return node.module or ""
+    package = ["bot", "adapters", *where.parts[:-1]]
+    base = package[: len(package) - node.level + 1]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def test_no_platform_module_imports_storage_or_another_platform():
+    files = sorted(ADAPTERS.rglob("*.py"))
+    assert len(files) > 10
+    assert [offence for path in files
+            for offence in adapter_offences(path.read_text(), path.relative_to(ADAPTERS))] == []
+
+
+def test_the_adapter_check_catches_storage_and_a_neighbouring_platform():
+    source = "from ...storage import Database\nfrom ..discord.render import render\nfrom . import render\nimport sqlite3\n"
+    assert adapter_offences(source, Path("slack/sample.py")) == [
+        "slack/sample.py imports bot.storage", "slack/sample.py imports bot.adapters.discord.render",
+        "slack/sample.py imports sqlite3"]
