@@ -45,9 +45,8 @@ REQUEST_TIMEOUT = 60.0
 WARMUP_EVENTS = 20
 SLACK_ACK_LIMIT = 3.0  # Slack retries an event whose 200 took longer than this
 LOCK_SECONDS = 7.0
-LOCKED_WINDOW = 8.0  # db-lock: requests go on for this long, so the lock is held through most of the level
+LOCKED_WINDOW = 8.0  # db-lock: a level's requests are spread over this long, so the lock spans most of it
 SCHEDULES = 10_000
-MAX_TIMED_REQUESTS = 200_000  # a bound on any time-limited level, whatever the server's speed
 STOP_SECONDS = 5.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -339,18 +338,23 @@ async def deliver(session: aiohttp.ClientSession, url: str, events: Events) -> D
     return Delivery(ts, sent_at, time.monotonic(), status)
 
 
-async def drive(server: Server, events: Events, concurrency: int, count: int | None = None,
-                seconds: float | None = None, stop=lambda: False) -> list[Delivery]:
-    """`count` deliveries, or as many as fit in `seconds` (until `stop()`), `concurrency` at a time."""
-    cap = count if count is not None else MAX_TIMED_REQUESTS
-    deadline = time.monotonic() + seconds if seconds is not None else math.inf
-    issued = itertools.count()
+async def drive(server: Server, events: Events, concurrency: int, count: int,
+                spread: float | None = None) -> list[Delivery]:
+    """`count` deliveries, at most `concurrency` at a time: back to back, or the i-th at i * spread / count s.
+
+    Spreading matters where the level must last (a lock held for 7 s): a bot that acks before it works would
+    otherwise be sent thousands of events in that time, and the figures would be about the backlog.
+    """
+    started = time.monotonic()
+    issued = iter(range(count))
     done: list[Delivery] = []
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         async def worker():
-            while time.monotonic() < deadline and not stop() and next(issued) < cap:
+            for number in issued:
+                if spread:
+                    await asyncio.sleep(started + number * spread / count - time.monotonic())
                 done.append(await deliver(session, f"{server.url}/slack/events", events))
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -531,7 +535,7 @@ async def scenario_db_lock(run: Run) -> list[LevelStats]:
             locker = await hold_write_lock(folder / "bot.db")
             try:
                 results.append(await measure(bot, run.standin, run.events, concurrency, run.reply_timeout,
-                                             seconds=LOCKED_WINDOW))
+                                             count=run.count_for(concurrency), spread=LOCKED_WINDOW))
             finally:
                 if locker.returncode is None:
                     locker.terminate()
@@ -580,25 +584,25 @@ async def scenario_schedules_due(run: Run) -> list[LevelStats]:
         fill_schedules(folder, run.standin.api_url)
         run.standin.tips.clear()
         bot = await start_bot(run.standin.api_url, folder)
+        ready = time.monotonic()
         try:
-            await warm_up(bot, run.standin, run.events)
+            # No warm-up: the posting starts as soon as the bot is up, and its first seconds are what is measured.
             log(f"  backend-bot, c={concurrency}, {SCHEDULES} tips due")
-            started = time.monotonic()
             stats = await measure(bot, run.standin, run.events, concurrency, run.reply_timeout,
-                                  seconds=run.burst_seconds, stop=lambda: len(run.standin.tips) >= SCHEDULES)
+                                  count=run.count_for(concurrency), spread=run.burst_seconds)
         finally:
             bot.stop()
         stats.tips = len(run.standin.tips)
-        add_tip_note(stats, run.standin.tips, started)
+        add_tip_note(stats, run.standin.tips, ready)
         add_stderr_notes(bot, stats)
         results.append(stats)
     return results
 
 
-def add_tip_note(stats: LevelStats, tips: list[float], started: float) -> None:
+def add_tip_note(stats: LevelStats, tips: list[float], ready: float) -> None:
     if tips:
-        stats.notes.append(f"c={stats.concurrency}: {len(tips)}/{SCHEDULES} tips, the first {tips[0] - started:.1f} s "
-                           f"and the last {tips[-1] - started:.1f} s after the level began")
+        stats.notes.append(f"c={stats.concurrency}: {len(tips)}/{SCHEDULES} tips, the first {tips[0] - ready:.1f} s "
+                           f"and the last {tips[-1] - ready:.1f} s after the bot answered /healthz")
     else:
         stats.notes.append(f"c={stats.concurrency}: no tip arrived during the level")
 
@@ -672,14 +676,14 @@ def print_scenario(name: str, bot: list[LevelStats], run: Run) -> None:
 
 
 def describe_load(name: str, run: Run) -> str:
+    counts = "/".join(str(count) for count in sorted({run.count_for(c) for c in run.levels}))
     if name == "db-lock":
-        return (f"requests for {LOCKED_WINDOW:g} s per level while another process holds the write lock "
-                f"{LOCK_SECONDS:g} s")
+        return (f"{counts} requests per level spread over {LOCKED_WINDOW:g} s, while another process holds the "
+                f"write lock for {LOCK_SECONDS:g} s")
     if name == "schedules-due":
-        return (f"a new bot per level with {SCHEDULES} tips due; requests until all tips arrived or "
-                f"{run.burst_seconds:g} s; CPU includes the tips")
-    counts = sorted({run.count_for(c) for c in run.levels})
-    return f"{'/'.join(map(str, counts))} requests per level"
+        return (f"a new bot per level with {SCHEDULES} tips due; {counts} requests per level spread over "
+                f"{run.burst_seconds:g} s from when it is up; CPU/reply includes the tips")
+    return f"{counts} requests per level, back to back"
 
 
 def as_json(results: dict[str, list[LevelStats]], baseline: dict[int, LevelStats]) -> dict:
@@ -738,8 +742,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=None,
                         help="requests per level in plain load (default 200 at concurrency 1, else 1000)")
     parser.add_argument("--reply-timeout", type=float, default=30.0, help="seconds to wait for missing replies")
-    parser.add_argument("--burst-seconds", type=float, default=20.0,
-                        help="schedules-due: longest a level goes on while the tips are posted")
+    parser.add_argument("--burst-seconds", type=float, default=10.0,
+                        help="schedules-due: seconds over which a level's requests are spread")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of tables")
     parser.add_argument("--baseline-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)

@@ -1,9 +1,10 @@
 """The one inbound port: every interaction a person has with the bot, written once for every platform.
 
 Platforms turn their events into these calls and render what comes back. The service owns what must not drift
-between them: retries answered once, the question log, the admin rule, and the apology when storage fails.
+between them: retries answered once, the question log, the admin rule, and the apology when something fails.
 """
 
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -12,7 +13,6 @@ from datetime import datetime
 
 from .core.commands import CommandError, Place, parse_command, refusal
 from .core.feedback import MISS_NOTE, NONE_OF_THESE, feedback_note
-from .core.quiz import AnswerResult
 from .core.replies import Note, NoteKind, Reply, Request, Responder
 from .core.scores import Leaderboard
 from .schedule_commands import run_command
@@ -25,6 +25,25 @@ STALE_BUTTON = "That button no longer works (the question may have been removed)
 # Event ids this process has taken on, newest last: a retry that arrives while the first delivery is still being
 # worked on (or before its claim could be written) is turned away here, without the database.
 REMEMBERED_EVENTS = 10_000
+
+
+def politely(what: str):
+    """Any failure inside a flow becomes the one apology every platform shows, logged once with its cause."""
+
+    def wrap(flow):
+        @functools.wraps(flow)
+        async def run(self, *args, **kwargs):
+            try:
+                return await flow(self, *args, **kwargs)
+            except StorageError as error:
+                log.error("could not %s: %s", what, error)
+            except Exception:
+                log.exception("could not %s", what)
+            return Note(NoteKind.APOLOGY, SORRY)
+
+        return run
+
+    return wrap
 
 
 class Service:
@@ -41,6 +60,7 @@ class Service:
     def topics(self) -> tuple[str, ...]:
         return self.responder.topics
 
+    @politely("answer a question")
     async def ask(self, request: Request) -> Reply | Note | None:
         """The reply to a question, logged; None for a repeated delivery of an event already taken on."""
         if request.event_id and not await self._is_first_delivery(request.platform, request.event_id):
@@ -48,6 +68,7 @@ class Service:
             return None
         return await self._logged(request, self.responder.reply_to(request.text))
 
+    @politely("answer a chosen entry")
     async def follow(self, request: Request, entry_id: str) -> Reply | Note:
         """A related question or a "did you mean" pick: that entry's answer."""
         entry = self.responder.knowledge.get(entry_id)
@@ -59,6 +80,7 @@ class Service:
     def help(self) -> Reply:
         return self.responder.help()
 
+    @politely("store a vote")
     async def vote(self, question_id: int, user: str, verdict: str, entry_id: str | None = None) -> Note:
         """Helpful / not helpful: one vote per person per answer, a second one replaces the first."""
 
@@ -66,29 +88,22 @@ class Service:
             self.storage.questions.record_feedback(question_id, user, verdict, entry_id or None, self.clock())
             return self.storage.questions.verdicts_for(question_id)
 
-        try:
-            return Note(NoteKind.THANKS, feedback_note(await self.db.run(record)))
-        except StorageError as error:
-            return self._apology(f"store a vote on question {question_id}", error)
+        return Note(NoteKind.THANKS, feedback_note(await self.db.run(record)))
 
+    @politely("store 'none of these'")
     async def none_of_these(self, question_id: int, user: str) -> Note:
         """No "did you mean" candidate fits: logged as a question the knowledge could not answer."""
-        try:
-            await self.db.run(self.storage.questions.record_feedback, question_id, user, NONE_OF_THESE, None,
-                              self.clock())
-        except StorageError as error:
-            return self._apology(f"store 'none of these' on question {question_id}", error)
+        await self.db.run(self.storage.questions.record_feedback, question_id, user, NONE_OF_THESE, None,
+                          self.clock())
         return Note(NoteKind.MISS, MISS_NOTE)
 
+    @politely("store a quiz answer")
     async def answer_quiz(self, quiz_id: int, user: str, letter: str) -> Note:
         """The first answer per person counts (the unique index decides); only they see how it went."""
-        try:
-            result: AnswerResult = await self.db.run(self.storage.quizzes.answer, quiz_id, user, letter,
-                                                     self.clock())
-        except StorageError as error:
-            return self._apology(f"store an answer to quiz {quiz_id}", error)
+        result = await self.db.run(self.storage.quizzes.answer, quiz_id, user, letter, self.clock())
         return Note(NoteKind.QUIZ, result.message)
 
+    @politely("run a command")
     async def command(self, text: str, place: Place, is_platform_admin: Callable[[], Awaitable[bool]],
                       admins: str = "admins") -> Note | Leaderboard:
         """A schedule or score command; only admins change schedules. `is_platform_admin` is asked only then,
@@ -101,16 +116,10 @@ class Service:
         refused = refusal(command, is_admin, admins)
         if refused:
             return Note(NoteKind.COMMAND, refused)
-        try:
-            return await self.db.run(run_command, command, place, self.storage, self.clock())
-        except StorageError as error:
-            return self._apology(f"run the command {text[:40]!r}", error)
+        return await self.db.run(run_command, command, place, self.storage, self.clock())
 
-    async def _logged(self, request: Request, reply: Reply) -> Reply | Note:
-        try:
-            question_id = await self.db.run(self.storage.questions.log_question, request, reply, self.clock())
-        except StorageError as error:
-            return self._apology("log a question", error)
+    async def _logged(self, request: Request, reply: Reply) -> Reply:
+        question_id = await self.db.run(self.storage.questions.log_question, request, reply, self.clock())
         return replace(reply, question_id=question_id)
 
     async def _is_first_delivery(self, platform: str, event_id: str) -> bool:
@@ -126,7 +135,3 @@ class Service:
         except StorageError as error:
             log.error("cannot record %s event %s, answering it anyway: %s", platform, event_id, error)
             return True
-
-    def _apology(self, what: str, error: StorageError) -> Note:
-        log.error("could not %s: %s", what, error)
-        return Note(NoteKind.APOLOGY, SORRY)
