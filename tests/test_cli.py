@@ -137,3 +137,17 @@ def test_stats_counts_outcomes_and_lists_what_the_knowledge_lacks(run):
     result = run("stats")
     assert result.stdout.splitlines()[0] == "3 questions asked: answered 1 (33.3%), unknown 2 (66.7%)"
     assert "     2  best pizza in town" in result.stdout
+
+
+def test_a_bad_scheduler_interval_names_the_variable(run):
+    result = run("serve", SCHEDULE_CHECK_SECONDS="soon", SLACK_BOT_TOKEN="", DISCORD_TOKEN="")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: SCHEDULE_CHECK_SECONDS must be a number of seconds between 0 and 3600, "
+                                     "such as 5 or 0.5, not 'soon'")
+
+
+def test_python_dash_m_bot_is_the_same_command(run, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "how to scale backend?"],
+                            capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent,
+                            env={**os.environ, "BOT_DATABASE": str(tmp_path / "m.db")})
+    assert json.loads(result.stdout)["entry"]["id"] == "scale-backend"
