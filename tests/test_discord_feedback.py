@@ -4,7 +4,6 @@ from discord_standin import (ALICE, discord_bot, discord_client, discord_server,
                              discord_settings)
 
 EPHEMERAL = 64
-BOB = {**ALICE, "id": "4400000000000000044", "username": "bob", "global_name": "Bob"}
 
 
 async def answered_message(server, client) -> dict:
@@ -27,15 +26,3 @@ async def test_helpful_vote_is_stored_with_the_question_and_entry(discord_client
     [vote] = discord_bot.storage.questions.feedback()
     assert (vote["question_id"], vote["user"], vote["verdict"], vote["entry_id"]) == (
         question["id"], ALICE["id"], "helpful", "test-backend")
-
-
-async def test_second_vote_by_the_same_person_replaces_the_first(discord_client, discord_server, discord_bot):
-    message = await answered_message(discord_server, discord_client)
-    first = await discord_server.click(message, vote_button(discord_server, message, "helpful"))
-    await discord_server.callback_for(first)
-    second = await discord_server.click(message, vote_button(discord_server, message, "not_helpful"))
-    await discord_server.callback_for(second)
-    third = await discord_server.click(message, vote_button(discord_server, message, "helpful"), user=BOB)
-    await discord_server.callback_for(third)
-    votes = {vote["user"]: vote["verdict"] for vote in discord_bot.storage.questions.feedback()}
-    assert votes == {ALICE["id"]: "not_helpful", BOB["id"]: "helpful"}

@@ -1,0 +1,117 @@
+"""The conformance suite: one transcript per behaviour, run against every platform through its real library.
+
+A new platform passes these or is not done. What differs between platforms is only how a reply looks; what a
+person is told, and what is stored, is the same everywhere, because the service decides it once.
+"""
+
+import pytest
+
+from chat_drivers import HELPFUL, NONE_OF_THESE, NOT_HELPFUL, chat_on
+from slack_requests import unsure_question
+
+from bot.core.feedback import MISS_NOTE
+from bot.service import SORRY
+
+PLATFORMS = ["slack", "discord", "console"]
+QUESTION = "how do I make a request idempotent?"
+
+
+@pytest.fixture(params=PLATFORMS)
+async def chat(request, settings_for):
+    async with chat_on(request.param, settings_for) as (person, bot):
+        person.bot = bot
+        yield person
+
+
+def entry_labelled(bot, label: str):
+    return next(entry for entry in bot.responder.knowledge.entries if entry.short_label.startswith(label.rstrip("…")))
+
+
+async def test_a_question_is_answered_with_related_questions_and_votes(chat):
+    seen = await chat.ask(QUESTION)
+    entry = chat.bot.responder.knowledge.get("make-idempotent")
+    assert entry.question in seen.text and entry.answer[0][:60] in seen.text
+    related = [item.short_label for item in chat.bot.responder.related_to(entry)]
+    assert [label for label in seen.buttons if label in related] == related
+    assert any(HELPFUL in label for label in seen.buttons) and any(NOT_HELPFUL in label for label in seen.buttons)
+    [logged] = chat.bot.storage.questions.questions()
+    assert (logged["status"], logged["entry_id"], logged["platform"]) == ("answered", entry.id, chat.name)
+
+
+async def test_following_a_related_question_answers_that_entry(chat):
+    seen = await chat.ask(QUESTION)
+    first_related = chat.bot.responder.related_to(chat.bot.responder.knowledge.get("make-idempotent"))[0]
+    followed = await chat.click(seen, first_related.short_label)
+    assert first_related.question in followed.text
+    assert [row["entry_id"] for row in chat.bot.storage.questions.questions()] == ["make-idempotent",
+                                                                                    first_related.id]
+
+
+async def test_did_you_mean_offers_choices_and_a_pick_answers_it(chat):
+    seen = await chat.ask(unsure_question(chat.bot))
+    assert any(NONE_OF_THESE in label for label in seen.buttons)
+    choice = next(label for label in seen.buttons if NONE_OF_THESE not in label)
+    picked = await chat.click(seen, choice)
+    assert entry_labelled(chat.bot, choice).question in picked.text
+    assert [row["status"] for row in chat.bot.storage.questions.questions()] == ["suggest", "answered"]
+
+
+async def test_none_of_these_is_thanked_and_stored(chat):
+    seen = await chat.ask(unsure_question(chat.bot))
+    noted = await chat.click(seen, NONE_OF_THESE)
+    assert MISS_NOTE in noted.text.replace("\n", " ")
+    [vote] = chat.bot.storage.questions.feedback()
+    assert vote["verdict"] == "none_of_these"
+
+
+async def test_voting_twice_changes_the_vote_and_the_count(chat):
+    seen = await chat.ask(QUESTION)
+    first = await chat.click(seen, HELPFUL)
+    assert "1 person found this helpful, 0 did not" in first.text
+    second = await chat.click(seen, NOT_HELPFUL)
+    assert "0 people found this helpful, 1 did not" in second.text
+    [vote] = chat.bot.storage.questions.feedback()
+    assert vote["verdict"] == "not_helpful"
+
+
+async def test_a_quiz_takes_one_answer_per_person(chat):
+    if not chat.has_schedules:
+        pytest.skip("the terminal has no channel quiz; `backend-bot quiz` takes exactly one answer by design")
+    quiz = await chat.post_quiz()
+    [stored] = chat.bot.storage.quizzes.db.rows("SELECT id FROM quizzes")
+    card = chat.bot.storage.quizzes.quiz(stored["id"]).card
+    first = await chat.click_quiz(quiz, card.correct)
+    assert first.text.startswith("Right!")
+    wrong = next(option.letter for option in card.options if option.letter != card.correct)
+    second = await chat.click_quiz(quiz, wrong)
+    assert second.text.startswith("You've already answered this quiz")
+    [answer] = chat.bot.storage.quizzes.answers(stored["id"])
+    assert answer["correct"] == 1
+
+
+async def test_only_an_admin_turns_tips_on(chat):
+    if not chat.has_schedules:
+        pytest.skip("the terminal has no channel to post tips in; schedules are set with `backend-bot schedule`")
+    refused = await chat.command("tips on 09:00 UTC", admin=False)
+    assert refused.text.startswith("Only ") and "can turn tips on or off" in refused.text
+    assert chat.bot.storage.schedules.schedules() == []
+    done = await chat.command("tips on 09:00 UTC", admin=True)
+    assert done.text.startswith("Done: Daily tip at 09:00 UTC, mon-fri, in this channel.")
+    [schedule] = chat.bot.storage.schedules.schedules()
+    assert (schedule.platform, schedule.kind, schedule.time) == (chat.name, "tip", "09:00")
+
+
+async def test_a_storage_failure_gets_the_same_apology(chat):
+    chat.bot.storage.db.tables.conn.close()  # the disk went away under the bot
+    seen = await chat.ask(QUESTION)
+    assert SORRY in seen.text
+
+
+async def test_a_greeting_is_answered_with_what_the_bot_does(chat):
+    seen = await chat.ask("hi there")
+    assert "Hi! I answer backend-engineering questions" in seen.text
+
+
+async def test_help_says_what_the_bot_answers(chat):
+    seen = await chat.ask("help")
+    assert "I answer backend-engineering questions" in seen.text
