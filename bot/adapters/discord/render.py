@@ -28,7 +28,7 @@ MAX_CUSTOM_ID = 100
 MAX_CONTENT = 2000
 # Discord forgets an interaction not answered within 3 seconds; one whose answer is not ready by this time is
 # deferred ("thinking..."), and the answer follows when the service has it.
-DEFER_AFTER = 1.0
+DEFER_AFTER = 0.5
 NO_MENTIONS = discord.AllowedMentions.none()
 RELATED_ROW, VOTE_ROW = 0, 1
 COLOURS = {ANSWERED: discord.Colour.green(), SUGGEST: discord.Colour.gold()}
