@@ -262,29 +262,26 @@ async def wait_ready(server: Server) -> None:
     raise BenchError(f"{server.name} did not answer /healthz within {READY_SECONDS:g} s:\n{server.stderr_text()}")
 
 
-async def start_bot(api_url: str, folder: Path) -> Server:
-    port = free_port()
-    env = server_env(api_url, folder / "bot.db")
-    server = launch("backend-bot", [backend_bot(), "serve", "--port", str(port)], env, folder, port)
+async def start_server(name: str, command: list[str], env: dict[str, str], folder: Path, port: int) -> Server:
+    server = launch(name, command, env, folder, port)
     try:
         await wait_ready(server)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+async def start_bot(api_url: str, folder: Path) -> Server:
+    port = free_port()
+    return await start_server("backend-bot", [backend_bot(), "serve", "--port", str(port)],
+                              server_env(api_url, folder / "bot.db"), folder, port)
 
 
 async def start_baseline(api_url: str, folder: Path) -> Server:
     port = free_port()
-    env = server_env(api_url, folder / "unused.db")
     command = [sys.executable, str(Path(__file__).resolve()), "--baseline-server", str(port), "--api-url", api_url]
-    server = launch("bare-bolt", command, env, folder, port)
-    try:
-        await wait_ready(server)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return await start_server("bare-bolt", command, server_env(api_url, folder / "unused.db"), folder, port)
 
 
 # ---------------------------------------------------------------- the bare Bolt baseline (its own process)
@@ -392,6 +389,7 @@ class LevelStats:
     slow_acks: int  # acks over Slack's 3 s, which Slack would deliver again
     reply_p50_ms: float
     reply_p99_ms: float
+    replies_per_s: float  # first replies per second from the first send to the last reply: what the bot keeps up with
     replies: int
     missing: int
     doubled: int
@@ -409,6 +407,8 @@ def level_stats(concurrency: int, deliveries: list[Delivery], standin: StandIn, 
     ack_ms = [(d.acked_at - d.sent_at) * 1e3 for d in acked]
     answered = [d for d in deliveries if d.ts in standin.replies]
     reply_ms = [(standin.replies[d.ts][0] - d.sent_at) * 1e3 for d in answered]
+    reply_span = max((standin.replies[d.ts][0] for d in answered), default=math.nan) - min(
+        (d.sent_at for d in deliveries), default=math.nan)
     cpu_ms = cpu_ticks * 1e3 / CLOCK_TICKS
     return LevelStats(
         concurrency=concurrency, sent=len(deliveries), errors=len(deliveries) - len(acked),
@@ -417,6 +417,7 @@ def level_stats(concurrency: int, deliveries: list[Delivery], standin: StandIn, 
         ack_max_ms=max(ack_ms, default=math.nan),
         slow_acks=sum(ms > SLACK_ACK_LIMIT * 1e3 for ms in ack_ms),
         reply_p50_ms=percentile(reply_ms, 0.50), reply_p99_ms=percentile(reply_ms, 0.99),
+        replies_per_s=len(answered) / reply_span if reply_span else math.nan,
         replies=len(answered), missing=len(acked) - sum(d.ts in standin.replies for d in acked),
         doubled=sum(len(standin.replies[d.ts]) > 1 for d in answered),
         cpu_ms_per_reply=cpu_ms / len(answered) if answered else math.nan,
@@ -601,8 +602,8 @@ async def scenario_schedules_due(run: Run) -> list[LevelStats]:
 
 def add_tip_note(stats: LevelStats, tips: list[float], ready: float) -> None:
     if tips:
-        stats.notes.append(f"c={stats.concurrency}: {len(tips)}/{SCHEDULES} tips, the first {tips[0] - ready:.1f} s "
-                           f"and the last {tips[-1] - ready:.1f} s after the bot answered /healthz")
+        stats.notes.append(f"c={stats.concurrency}: {len(tips)}/{SCHEDULES} tips, the first at {tips[0] - ready:+.1f} s "
+                           f"and the last at {tips[-1] - ready:+.1f} s from the bot's first 200 on /healthz")
     else:
         stats.notes.append(f"c={stats.concurrency}: no tip arrived during the level")
 
@@ -624,14 +625,16 @@ def add_stderr_notes(server: Server, stats: LevelStats | None) -> None:
 
 COLUMNS = (("target", 11, "{}"), ("sent", 6, "{:d}"), ("err", 4, "{:d}"), ("acks/s", 7, "{:.0f}"),
            ("ack p50", 8, "{:.1f}"), ("ack p99", 8, "{:.1f}"), ("ack max", 8, "{:.0f}"), (">3s", 4, "{:d}"),
-           ("reply p50", 10, "{:.1f}"), ("reply p99", 10, "{:.1f}"), ("miss", 5, "{:d}"), ("double", 6, "{:d}"),
+           ("rep p50", 8, "{:.0f}"), ("rep p99", 8, "{:.0f}"), ("rep/s", 6, "{:.0f}"), ("miss", 5, "{:d}"),
+           ("double", 6, "{:d}"),
            ("CPU/reply", 9, "{:.2f}"), ("x bare", 6, "{:.1f}"), ("RSS MiB", 8, "{:.0f}"), ("tips", 6, "{:d}"))
 
 
 def row(concurrency: str, target: str, stats: LevelStats, ratio: float | None) -> str:
     values = {"target": target, "sent": stats.sent, "err": stats.errors, "acks/s": stats.acks_per_s,
               "ack p50": stats.ack_p50_ms, "ack p99": stats.ack_p99_ms, "ack max": stats.ack_max_ms,
-              ">3s": stats.slow_acks, "reply p50": stats.reply_p50_ms, "reply p99": stats.reply_p99_ms,
+              ">3s": stats.slow_acks, "rep p50": stats.reply_p50_ms, "rep p99": stats.reply_p99_ms,
+              "rep/s": stats.replies_per_s,
               "miss": stats.missing, "double": stats.doubled, "CPU/reply": stats.cpu_ms_per_reply,
               "x bare": ratio, "RSS MiB": stats.rss_mib, "tips": stats.tips}
     cells = [f"{concurrency:>5}"]

@@ -11,6 +11,9 @@ from ..core.scores import MISSED, PENDING, Leaderboard, Score, current_streak, r
 from .database import Database, stamp
 from .schedules import FAILED, RETRY, SENDING
 
+# A reveal goes pending -> sending -> done, or back to retry, or failed; the same words as a post's send.
+REVEAL_PENDING, REVEAL_DONE = "pending", "done"
+
 
 @dataclass(frozen=True)
 class Quiz:
@@ -112,9 +115,9 @@ class QuizStorage:
         return [row["id"] for row in rows if self.move(row["id"], CLOSED, now)]
 
     def reveals_due(self, now: datetime) -> list[Quiz]:
-        sql = """SELECT * FROM quizzes WHERE state = ? AND reveal_status IN ('pending', ?)
+        sql = """SELECT * FROM quizzes WHERE state = ? AND reveal_status IN (?, ?)
                  AND (reveal_next_at IS NULL OR reveal_next_at <= ?) ORDER BY id"""
-        return [Quiz.from_row(row) for row in self.db.rows(sql, [CLOSED, RETRY, stamp(now)])]
+        return [Quiz.from_row(row) for row in self.db.rows(sql, [CLOSED, REVEAL_PENDING, RETRY, stamp(now)])]
 
     def claim_reveal(self, quiz: Quiz) -> bool:
         sql = """UPDATE quizzes SET reveal_status = ?, reveal_attempts = reveal_attempts + 1
@@ -129,7 +132,7 @@ class QuizStorage:
         self.db.execute("UPDATE quizzes SET reveal_status = ?, reveal_reason = ? WHERE id = ?", [FAILED, reason, quiz_id])
 
     def mark_revealed(self, quiz_id: int, now: datetime) -> bool:
-        self.db.execute("UPDATE quizzes SET reveal_status = 'done', reveal_reason = '' WHERE id = ?", [quiz_id])
+        self.db.execute("UPDATE quizzes SET reveal_status = ?, reveal_reason = '' WHERE id = ?", [REVEAL_DONE, quiz_id])
         return self.move(quiz_id, REVEALED, now)
 
     def result(self, quiz_id: int) -> QuizResult:
