@@ -403,25 +403,26 @@ class LevelStats:
 def level_stats(concurrency: int, deliveries: list[Delivery], standin: StandIn, cpu_ticks: int,
                 rss: float, client_cpu: float) -> LevelStats:
     acked = [d for d in deliveries if d.status == 200]
-    wall = (max(d.acked_at for d in deliveries) - min(d.sent_at for d in deliveries)) if deliveries else math.nan
+    first_reply = {d.ts: standin.replies[d.ts][0] for d in deliveries if d.ts in standin.replies}
+    started = min((d.sent_at for d in deliveries), default=math.nan)
+    ack_wall = max((d.acked_at for d in deliveries), default=math.nan) - started
     ack_ms = [(d.acked_at - d.sent_at) * 1e3 for d in acked]
-    answered = [d for d in deliveries if d.ts in standin.replies]
-    reply_ms = [(standin.replies[d.ts][0] - d.sent_at) * 1e3 for d in answered]
-    reply_span = max((standin.replies[d.ts][0] for d in answered), default=math.nan) - min(
-        (d.sent_at for d in deliveries), default=math.nan)
-    cpu_ms = cpu_ticks * 1e3 / CLOCK_TICKS
+    reply_ms = [(first_reply[d.ts] - d.sent_at) * 1e3 for d in deliveries if d.ts in first_reply]
     return LevelStats(
         concurrency=concurrency, sent=len(deliveries), errors=len(deliveries) - len(acked),
-        acks_per_s=len(acked) / wall if wall else math.nan,
+        acks_per_s=per_second(len(acked), ack_wall),
         ack_p50_ms=percentile(ack_ms, 0.50), ack_p99_ms=percentile(ack_ms, 0.99),
-        ack_max_ms=max(ack_ms, default=math.nan),
-        slow_acks=sum(ms > SLACK_ACK_LIMIT * 1e3 for ms in ack_ms),
+        ack_max_ms=max(ack_ms, default=math.nan), slow_acks=sum(ms > SLACK_ACK_LIMIT * 1e3 for ms in ack_ms),
         reply_p50_ms=percentile(reply_ms, 0.50), reply_p99_ms=percentile(reply_ms, 0.99),
-        replies_per_s=len(answered) / reply_span if reply_span else math.nan,
-        replies=len(answered), missing=len(acked) - sum(d.ts in standin.replies for d in acked),
-        doubled=sum(len(standin.replies[d.ts]) > 1 for d in answered),
-        cpu_ms_per_reply=cpu_ms / len(answered) if answered else math.nan,
-        rss_mib=rss, client_cpu_share=client_cpu / wall if wall else math.nan)
+        replies_per_s=per_second(len(first_reply), max(first_reply.values(), default=math.nan) - started),
+        replies=len(first_reply), missing=sum(d.ts not in first_reply for d in acked),
+        doubled=sum(len(standin.replies[ts]) > 1 for ts in first_reply),
+        cpu_ms_per_reply=ratio_of(cpu_ticks * 1e3 / CLOCK_TICKS, len(first_reply)),
+        rss_mib=rss, client_cpu_share=ratio_of(client_cpu, ack_wall))
+
+
+def per_second(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else math.nan
 
 
 def own_cpu_seconds() -> float:
