@@ -77,7 +77,6 @@ class StandIn:
     def __init__(self):
         self.replies: dict[str, list[float]] = defaultdict(list)  # thread_ts -> arrival times
         self.tips: list[float] = []  # arrival times of chat.postMessage without a thread (scheduled tips)
-        self.calls: dict[str, int] = defaultdict(int)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.api_url = ""
@@ -99,7 +98,6 @@ class StandIn:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        self.calls[method] += 1
         params = await read_params(request)
         if method == "chat.postMessage":
             self._note_post(params)
@@ -512,8 +510,12 @@ async def hold_write_lock(database: Path) -> asyncio.subprocess.Process:
         line = await asyncio.wait_for(locker.stdout.readline(), 10.0)
     except asyncio.TimeoutError:
         line = b""
+    except BaseException:
+        locker.kill()
+        raise
     if line.strip() != b"locked":
-        await stop_locker(locker)
+        locker.kill()
+        await locker.wait()
         raise BenchError(f"the lock holder did not take the lock: {(await locker.stderr.read()).decode()}")
     return locker
 
@@ -603,8 +605,9 @@ async def scenario_schedules_due(run: Run) -> list[LevelStats]:
 
 def add_tip_note(stats: LevelStats, tips: list[float], ready: float) -> None:
     if tips:
-        stats.notes.append(f"c={stats.concurrency}: {len(tips)}/{SCHEDULES} tips, the first at {tips[0] - ready:+.1f} s "
-                           f"and the last at {tips[-1] - ready:+.1f} s from the bot's first 200 on /healthz")
+        stats.notes.append(f"c={stats.concurrency}: {len(tips)}/{SCHEDULES} tips, the first at "
+                           f"{tips[0] - ready:+.1f} s and the last at {tips[-1] - ready:+.1f} s from the bot's first "
+                           "200 on /healthz")
     else:
         stats.notes.append(f"c={stats.concurrency}: no tip arrived during the level")
 
@@ -627,17 +630,16 @@ def add_stderr_notes(server: Server, stats: LevelStats | None) -> None:
 COLUMNS = (("target", 11, "{}"), ("sent", 6, "{:d}"), ("err", 4, "{:d}"), ("acks/s", 7, "{:.0f}"),
            ("ack p50", 8, "{:.1f}"), ("ack p99", 8, "{:.1f}"), ("ack max", 8, "{:.0f}"), (">3s", 4, "{:d}"),
            ("rep p50", 8, "{:.0f}"), ("rep p99", 8, "{:.0f}"), ("rep/s", 6, "{:.0f}"), ("miss", 5, "{:d}"),
-           ("double", 6, "{:d}"),
-           ("CPU/reply", 9, "{:.2f}"), ("x bare", 6, "{:.1f}"), ("RSS MiB", 8, "{:.0f}"), ("tips", 6, "{:d}"))
+           ("double", 6, "{:d}"), ("CPU/reply", 9, "{:.2f}"), ("x bare", 6, "{:.1f}"), ("RSS MiB", 8, "{:.0f}"),
+           ("tips", 6, "{:d}"))
 
 
 def row(concurrency: str, target: str, stats: LevelStats, ratio: float | None) -> str:
     values = {"target": target, "sent": stats.sent, "err": stats.errors, "acks/s": stats.acks_per_s,
               "ack p50": stats.ack_p50_ms, "ack p99": stats.ack_p99_ms, "ack max": stats.ack_max_ms,
               ">3s": stats.slow_acks, "rep p50": stats.reply_p50_ms, "rep p99": stats.reply_p99_ms,
-              "rep/s": stats.replies_per_s,
-              "miss": stats.missing, "double": stats.doubled, "CPU/reply": stats.cpu_ms_per_reply,
-              "x bare": ratio, "RSS MiB": stats.rss_mib, "tips": stats.tips}
+              "rep/s": stats.replies_per_s, "miss": stats.missing, "double": stats.doubled,
+              "CPU/reply": stats.cpu_ms_per_reply, "x bare": ratio, "RSS MiB": stats.rss_mib, "tips": stats.tips}
     cells = [f"{concurrency:>5}"]
     for name, width, form in COLUMNS:
         value = values[name]
@@ -744,7 +746,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
     parser.add_argument("--levels", default=DEFAULT_LEVELS, help="concurrency levels, comma-separated")
     parser.add_argument("--requests", type=int, default=None,
-                        help="requests per level in plain load (default 200 at concurrency 1, else 1000)")
+                        help="requests per level (default 200 at concurrency 1, else 1000)")
     parser.add_argument("--reply-timeout", type=float, default=30.0, help="seconds to wait for missing replies")
     parser.add_argument("--burst-seconds", type=float, default=10.0,
                         help="schedules-due: seconds over which a level's requests are spread")

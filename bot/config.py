@@ -55,7 +55,8 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     bot_admins: frozenset[str] = field(default_factory=frozenset)
-    port: int = 3000
+    # The operator's HTTP port (/healthz, /metrics, and Slack's HTTP mode); None when PORT is not set.
+    port: int | None = None
     # How often the scheduler looks for due posts; tests set it short instead of waiting out the default.
     schedule_check_seconds: float = 5.0
 
@@ -92,9 +93,9 @@ def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _port(value: str) -> int:
+def _port(value: str) -> int | None:
     if not value:
-        return 3000
+        return None
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ConfigError(f"PORT must be a TCP port number such as 3000, not {value!r}")
     return int(value)

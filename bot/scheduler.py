@@ -14,6 +14,7 @@ from .core.commands import TIP, weekday_numbers
 from .core.quiz import QuizCard, QuizResult
 from .core.tips import Tip
 from .daily import Daily
+from .metrics import Metrics
 from .storage import FAILED, RETRY, SENT, Post, Quiz, Schedule, Storage, utc_now
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ class Wave:
 class Scheduler:
     def __init__(self, storage: Storage, daily: Daily, publishers: Mapping[str, Publisher] | None = None,
                  retry_delays: tuple[float, ...] = RETRY_DELAYS, send_timeout: float = SEND_TIMEOUT,
-                 interval: float = CHECK_SECONDS, batch: int = BATCH):
+                 interval: float = CHECK_SECONDS, batch: int = BATCH, metrics: Metrics | None = None):
         self.db = storage.db
         self.schedules = storage.schedules
         self.quizzes = storage.quizzes
@@ -157,6 +158,7 @@ class Scheduler:
         self.interval = interval
         self.batch = batch
         self.due_times = DueTimes()
+        self.metrics = metrics or Metrics()
         self._sending = asyncio.Semaphore(SENDS_IN_FLIGHT)
         self._more = False
 
@@ -207,6 +209,8 @@ class Scheduler:
                 log.error("scheduled job failed: %r", outcome, exc_info=outcome)
                 outcome = "error"
             report[outcome] += 1
+        for result, count in report.items():
+            self.metrics.posts.labels(result).inc(count)
         self._more = wave.more
         return report
 
@@ -284,6 +288,7 @@ class Scheduler:
         retry_at = self._retry_at(post.attempts, error, now)
         if retry_at is not None:
             await self.db.run(self.schedules.mark_retry, post.id, error.reason, retry_at)
+            self.metrics.retries.labels("rate_limited" if error.retry_after else "failed").inc()
             log.warning("%s to %s:%s failed (%s), attempt %s; retrying at %s", schedule.kind, schedule.platform,
                         schedule.channel, error.reason, post.attempts, retry_at.isoformat())
             return RETRY

@@ -1,24 +1,64 @@
-"""`backend-bot serve`: every configured platform and the scheduler, in one asyncio loop."""
+"""`backend-bot serve`: every configured platform, the scheduler and the operator's port, in one asyncio loop,
+until SIGTERM or SIGINT."""
 
 import asyncio
+import contextlib
 import logging
+import signal
 
+from .adapters.base import Link, Runtime
 from .config import ConfigError, Settings
+from .web import OperatorPort
 from .wiring import Bot, build_bot, build_scheduler, configured_platforms
 
 log = logging.getLogger(__name__)
 NOTHING_CONFIGURED = (
     "no chat platform is configured: set SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET "
     "for Slack, or DISCORD_TOKEN for Discord (try `backend-bot chat` to use the bot in the terminal)")
+# Slack's HTTP mode needs a port even when PORT is not set.
+DEFAULT_PORT = 3000
+# On SIGTERM, work in flight gets this long to finish before everything is closed.
+DRAIN_SECONDS = 10.0
 
 
-async def run_platforms(bot: Bot, platforms: list, port: int | None = None) -> None:
-    # Each platform registers its publisher with the scheduler once connected; until then its posts wait.
+async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: str = "0.0.0.0") -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    links = {each.name: Link() for each in platforms}
+    if port is None and any(each.needs_port(bot.settings) for each in platforms):
+        port = DEFAULT_PORT
+    operator = OperatorPort(bot.storage.db, bot.service.metrics, links, len(bot.responder.knowledge.entries))
+    if port is not None:
+        try:
+            port = await operator.start(host, port)
+        except OSError as error:
+            raise ConfigError(f"cannot listen on port {port} ({error.strerror}): set PORT to a free port") from None
     scheduler = build_scheduler(bot)
-    tasks = [asyncio.create_task(each.run(bot.service, scheduler, bot.settings, port), name=each.name)
+    # Each platform registers its publisher with the scheduler once connected; until then its posts wait.
+    tasks = [asyncio.create_task(each.run(Runtime(bot.service, scheduler, bot.settings, links[each.name],
+                                                  operator.mount if port is not None else None)), name=each.name)
              for each in platforms]
-    tasks.append(asyncio.create_task(scheduler.run_forever(), name="scheduler"))
-    await asyncio.gather(*tasks)
+    tasks.append(asyncio.create_task(scheduler.run_forever(stop=stop), name="scheduler"))
+    stopping = asyncio.create_task(stop.wait())
+    log.info("backend-bot started: %s, %d knowledge entries%s", ", ".join(each.name for each in platforms),
+             len(bot.responder.knowledge.entries), f", operator port {port}" if port is not None else "")
+    try:
+        done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+        failed = [task for task in done if task is not stopping and task.exception() is not None]
+        if failed:
+            raise failed[0].exception()
+        log.info("stopping: no new work is taken; finishing what is in flight (up to %g s)", DRAIN_SECONDS)
+        await bot.service.drained(DRAIN_SECONDS)
+    finally:
+        for task in [*tasks, stopping]:
+            task.cancel()
+        await asyncio.gather(*tasks, stopping, return_exceptions=True)
+        await operator.stop()
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signal_number)
+    log.info("stopped")
 
 
 def serve(settings: Settings, port: int | None = None) -> int:
@@ -30,9 +70,8 @@ def serve(settings: Settings, port: int | None = None) -> int:
         each.check(settings)
     bot = build_bot(settings)
     try:
-        asyncio.run(run_platforms(bot, platforms, port))
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_until_stopped(bot, platforms, settings.port if port is None else port))
     finally:
         bot.close()
     return 0

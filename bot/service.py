@@ -4,8 +4,10 @@ Platforms turn their events into these calls and render what comes back. The ser
 between them: retries answered once, the question log, the admin rule, and the apology when something fails.
 """
 
+import asyncio
 import functools
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -13,8 +15,9 @@ from datetime import datetime
 
 from .core.commands import CommandError, Place, parse_command, refusal
 from .core.feedback import MISS_NOTE, NONE_OF_THESE, feedback_note
-from .core.replies import Note, NoteKind, Reply, Request, Responder
+from .core.replies import Intent, Note, NoteKind, Reply, Request, Responder
 from .core.scores import Leaderboard
+from .metrics import Metrics
 from .schedule_commands import run_command
 from .storage import Storage, StorageError, utc_now
 
@@ -33,12 +36,17 @@ def politely(what: str):
     def wrap(flow):
         @functools.wraps(flow)
         async def run(self, *args, **kwargs):
+            self.in_flight += 1
             try:
                 return await flow(self, *args, **kwargs)
             except StorageError as error:
                 log.error("could not %s: %s", what, error)
+                self.metrics.failures.labels("storage").inc()
             except Exception:
                 log.exception("could not %s", what)
+                self.metrics.failures.labels("error").inc()
+            finally:
+                self.in_flight -= 1
             return Note(NoteKind.APOLOGY, SORRY)
 
         return run
@@ -48,12 +56,15 @@ def politely(what: str):
 
 class Service:
     def __init__(self, responder: Responder, storage: Storage, admins: frozenset[str] = frozenset(),
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now, metrics: Metrics | None = None):
         self.responder = responder
         self.storage = storage
         self.db = storage.db
         self.admins = admins
         self.clock = clock
+        self.metrics = metrics or Metrics()
+        self.metrics.entries.set(len(responder.knowledge.entries))
+        self.in_flight = 0
         self._events: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     @property
@@ -63,10 +74,12 @@ class Service:
     @politely("answer a question")
     async def ask(self, request: Request) -> Reply | Note | None:
         """The reply to a question, logged; None for a repeated delivery of an event already taken on."""
+        started = time.monotonic()
         if request.event_id and not await self._is_first_delivery(request.platform, request.event_id):
             log.info("%s event %s was delivered again; not answered twice", request.platform, request.event_id)
+            self.metrics.deduplicated.labels(request.platform).inc()
             return None
-        return await self._logged(request, self.responder.reply_to(request.text))
+        return await self._logged(request, self.responder.reply_to(request.text), started)
 
     @politely("answer a chosen entry")
     async def follow(self, request: Request, entry_id: str) -> Reply | Note:
@@ -75,7 +88,8 @@ class Service:
         if entry is None:
             log.warning("a button asked for entry %r, which the knowledge no longer has", entry_id)
             return Note(NoteKind.STALE, STALE_BUTTON)
-        return await self._logged(replace(request, text=entry.question), self.responder.answer(entry))
+        return await self._logged(replace(request, text=entry.question), self.responder.answer(entry),
+                                  time.monotonic())
 
     def help(self) -> Reply:
         return self.responder.help()
@@ -88,13 +102,16 @@ class Service:
             self.storage.questions.record_feedback(question_id, user, verdict, entry_id or None, self.clock())
             return self.storage.questions.verdicts_for(question_id)
 
-        return Note(NoteKind.THANKS, feedback_note(await self.db.run(record)))
+        votes = await self.db.run(record)
+        self.metrics.feedback.labels(verdict).inc()
+        return Note(NoteKind.THANKS, feedback_note(votes))
 
     @politely("store 'none of these'")
     async def none_of_these(self, question_id: int, user: str) -> Note:
         """No "did you mean" candidate fits: logged as a question the knowledge could not answer."""
         await self.db.run(self.storage.questions.record_feedback, question_id, user, NONE_OF_THESE, None,
                           self.clock())
+        self.metrics.feedback.labels(NONE_OF_THESE).inc()
         return Note(NoteKind.MISS, MISS_NOTE)
 
     @politely("store a quiz answer")
@@ -118,9 +135,19 @@ class Service:
             return Note(NoteKind.COMMAND, refused)
         return await self.db.run(run_command, command, place, self.storage, self.clock())
 
-    async def _logged(self, request: Request, reply: Reply) -> Reply:
+    async def _logged(self, request: Request, reply: Reply, started: float) -> Reply:
         question_id = await self.db.run(self.storage.questions.log_question, request, reply, self.clock())
+        outcome = reply.status if reply.intent == Intent.QUESTION else reply.intent
+        self.metrics.questions.labels(request.platform, outcome).inc()
+        self.metrics.reply_seconds.labels(request.platform).observe(time.monotonic() - started)
         return replace(reply, question_id=question_id)
+
+    async def drained(self, timeout: float) -> bool:
+        """Waits until no flow is in progress, up to `timeout` seconds; True when none is."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return not self.in_flight
 
     async def _is_first_delivery(self, platform: str, event_id: str) -> bool:
         key = (platform, event_id)

@@ -51,6 +51,19 @@ class Database:
             raise StorageError(f"cannot use the database at {path}: {error}. "
                                "Set BOT_DATABASE to a file in a folder you can write to.") from error
 
+    def check(self) -> str:
+        """'' when the database answers a read at once, else why not. It uses a connection of its own, so
+        writes queued behind another process's lock never delay the answer."""
+        try:
+            probe = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=0.5)
+            try:
+                probe.execute("SELECT version FROM schedule_version").fetchone()
+            finally:
+                probe.close()
+        except sqlite3.Error as error:
+            return f"the database does not answer: {error}"
+        return ""
+
     async def run(self, work: Callable[..., T], *args) -> T:
         """`work(*args)` on the database thread; the event loop goes on meanwhile."""
         return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(work, *args))

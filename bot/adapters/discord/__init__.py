@@ -1,8 +1,7 @@
 """Discord: the gateway, slash commands, embeds with persistent buttons, and the scheduler's Discord publisher."""
 
 from ...config import Settings, check_discord
-from ...scheduler import Scheduler
-from ...service import Service
+from ..base import Runtime
 
 
 class DiscordPlatform:
@@ -11,10 +10,13 @@ class DiscordPlatform:
     def check(self, settings: Settings) -> None:
         check_discord(settings.discord)
 
-    async def run(self, service: Service, scheduler: Scheduler, settings: Settings, port: int | None) -> None:
+    def needs_port(self, settings: Settings) -> bool:
+        return False
+
+    async def run(self, runtime: Runtime) -> None:
         from .app import run_discord
 
-        await run_discord(service, settings, scheduler)
+        await run_discord(runtime.service, runtime.settings, runtime.scheduler, link=runtime.link)
 
 
 PLATFORM = DiscordPlatform()

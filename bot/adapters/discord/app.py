@@ -14,6 +14,7 @@ from ...config import ConfigError, DiscordSettings, Settings, check_discord
 from ...core.replies import Request
 from ...scheduler import Scheduler
 from ...service import Service
+from ..base import CONNECTED, DISCONNECTED, Link
 from .commands import add_schedule_commands
 from .publisher import DiscordPublisher
 from .render import (NO_MENTIONS, AnswerButton, NoneOfTheseButton, VoteButton, make_request, render, render_note,
@@ -35,10 +36,12 @@ class DiscordFrontDoor(discord.Client):
     """A discord.Client that carries the service, the slash commands and the persistent buttons; every
     interaction reaches the service through this client's `service`."""
 
-    def __init__(self, service: Service, settings: DiscordSettings, scheduler: Scheduler | None = None, **options):
+    def __init__(self, service: Service, settings: DiscordSettings, scheduler: Scheduler | None = None,
+                 link: Link | None = None, **options):
         options.setdefault("max_ratelimit_timeout", MAX_RATE_LIMIT_WAIT)
         super().__init__(intents=choose_intents(), allowed_mentions=NO_MENTIONS, **options)
         self.service = service
+        self.link = link or Link()
         self.settings = settings
         self.scheduler = scheduler
         self.tree = build_command_tree(self)
@@ -49,13 +52,20 @@ class DiscordFrontDoor(discord.Client):
         await sync_commands(self.tree, self.settings.guild_id)
 
     async def on_ready(self) -> None:
+        self.link.state = CONNECTED
         log.info("discord: connected as %s to %d server(s)", self.user, len(self.guilds))
         # Until now Discord's scheduled posts wait unclaimed; ready fires again after a new session, harmlessly.
         if self.scheduler is not None:
             self.scheduler.register("discord", DiscordPublisher(self))
 
     async def on_resumed(self) -> None:
+        self.link.state = CONNECTED
         log.info("discord: gateway session resumed")
+
+    async def on_disconnect(self) -> None:
+        # discord.py reconnects by itself; until it has, /healthz says so.
+        self.link.state = DISCONNECTED
+        log.warning("discord: gateway connection lost; reconnecting")
 
     async def on_message(self, message: discord.Message) -> None:
         if not is_for_me(message, self.user):
@@ -177,18 +187,19 @@ def point_at_servers(settings: DiscordSettings) -> None:
 
 
 def build_discord_client(service: Service, settings: Settings, scheduler: Scheduler | None = None,
-                         **options) -> DiscordFrontDoor:
+                         link: Link | None = None, **options) -> DiscordFrontDoor:
     """The Discord client, pointed at the configured servers; `options` go to discord.Client.
 
     With a scheduler, the client registers its publisher once connected, so tips and quizzes go out."""
     point_at_servers(settings.discord)
-    return DiscordFrontDoor(service, settings.discord, scheduler, **options)
+    return DiscordFrontDoor(service, settings.discord, scheduler, link, **options)
 
 
-async def run_discord(service: Service, settings: Settings, scheduler: Scheduler | None = None, **options) -> None:
+async def run_discord(service: Service, settings: Settings, scheduler: Scheduler | None = None,
+                      link: Link | None = None, **options) -> None:
     """Runs until cancelled; a missing or rejected DISCORD_TOKEN raises ConfigError once instead of retrying."""
     check_discord(settings.discord)
-    client = build_discord_client(service, settings, scheduler, **options)
+    client = build_discord_client(service, settings, scheduler, link, **options)
     try:
         async with client:
             await client.start(settings.discord.token)

@@ -1,8 +1,7 @@
 """Slack: Socket Mode or HTTP mode, Block Kit replies, and the scheduler's Slack publisher."""
 
 from ...config import Settings, check_slack
-from ...scheduler import Scheduler
-from ...service import Service
+from ..base import Runtime
 
 
 class SlackPlatform:
@@ -11,10 +10,14 @@ class SlackPlatform:
     def check(self, settings: Settings) -> None:
         check_slack(settings.slack)
 
-    async def run(self, service: Service, scheduler: Scheduler, settings: Settings, port: int | None) -> None:
+    def needs_port(self, settings: Settings) -> bool:
+        return check_slack(settings.slack) == "http"
+
+    async def run(self, runtime: Runtime) -> None:
         from .app import run_slack
 
-        await run_slack(service, settings, scheduler, port)
+        await run_slack(runtime.service, runtime.settings, runtime.scheduler, link=runtime.link,
+                        mount=runtime.mount)
 
 
 PLATFORM = SlackPlatform()

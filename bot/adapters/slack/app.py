@@ -16,13 +16,15 @@ from ...config import ConfigError, Settings, check_slack
 from ...core.replies import Intent, NoteKind, Reply
 from ...scheduler import Scheduler
 from ...service import Service
+from ..base import CONNECTED, Link
 from . import render as blocks
 from . import requests as events
 from .buttons import Clicks
 from .commands import ADMINS, is_schedule_command, is_workspace_admin
 from .publisher import SlackPublisher
 from .render_daily import QUIZ_ACTION
-from .transport import build_web_app, build_web_client, post_message, send_to_response_url, start_http_server
+from .transport import (EVENTS_PATH, build_web_app, build_web_client, events_handler, post_message,
+                        send_to_response_url, start_http_server)
 
 log = logging.getLogger(__name__)
 COMMAND = blocks.COMMAND
@@ -129,30 +131,46 @@ async def connect_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeH
 
 
 async def run_slack(service: Service, settings: Settings, scheduler: Scheduler | None = None,
-                    port: int | None = None, host: str = "0.0.0.0") -> None:
-    """Serves Slack until cancelled: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode on `port`.
+                    port: int | None = None, host: str = "0.0.0.0", link: Link | None = None,
+                    mount=None) -> None:
+    """Serves Slack until cancelled: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode, on the operator's
+    port when `mount` is given (as `serve` runs it), else on a server of its own at `port`.
 
-    Once connected it gives `scheduler` its Slack publisher; until then Slack's tips and quizzes wait."""
+    Once connected it gives `scheduler` its Slack publisher and marks `link` connected; until then Slack's tips
+    and quizzes wait."""
     mode = check_slack(settings.slack)
+    link = link or Link()
     # One HTTP session for every call this process makes to Slack: connections are reused, not opened per call.
     async with aiohttp.ClientSession() as session:
         app = build_slack_app(service, settings, session=session)
         await verify_bot_token(app.client)
 
         def on_ready() -> None:
+            link.state = CONNECTED
             if scheduler is not None:
                 scheduler.register(events.PLATFORM, SlackPublisher(app.client))
 
         if mode == "socket":
-            await serve_socket_mode(app, settings.slack.app_token, on_ready)
+            await serve_socket_mode(app, settings.slack.app_token, on_ready, link)
+        elif mount is not None:
+            mount(EVENTS_PATH, events_handler(app, settings.slack.signing_secret))
+            on_ready()
+            log.info("answering Slack at %s", EVENTS_PATH)
+            await asyncio.Event().wait()
         else:
             web_app = build_web_app(app, settings.slack.signing_secret, health_of(service))
-            await serve_http(web_app, host, settings.port if port is None else port, on_ready)
+            await serve_http(web_app, host, port or settings.port or 3000, on_ready)
 
 
-async def serve_socket_mode(app: AsyncApp, app_token: str, on_ready: Callable[[], None] = lambda: None) -> None:
+async def serve_socket_mode(app: AsyncApp, app_token: str, on_ready: Callable[[], None] = lambda: None,
+                            link: Link | None = None) -> None:
     handler = await connect_socket_mode(app, app_token)
     on_ready()
+    if link is not None:
+        # The Socket Mode client reconnects by itself; /healthz asks it whether it is connected now.
+        client = handler.client
+        link.probe = lambda: not client.closed and not client.stale and client.current_session is not None \
+            and not client.current_session.closed
     log.info("connected to Slack in Socket Mode")
     try:
         await asyncio.Event().wait()

@@ -113,7 +113,9 @@ def has_valid_signature(verifier: SignatureVerifier, body: bytes, headers) -> bo
     """Slack's signature check; a missing, stale (> 5 min) or garbled timestamp or signature is invalid."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
-    if not timestamp.isdigit() or not signature:
+    # A timestamp is ten ASCII digits today; anything else (hundreds of digits, other scripts' digits) is refused
+    # here, before it can overflow the age check.
+    if not (timestamp.isascii() and timestamp.isdecimal() and len(timestamp) <= 12) or not signature:
         return False
     return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
 
@@ -124,8 +126,8 @@ def check_shape(body) -> None:
         raise ValueError("event_callback without an event object")
 
 
-def build_web_app(app: AsyncApp, signing_secret: str, health: Callable[[], dict]) -> web.Application:
-    """The HTTP-mode endpoint: Slack's requests at /slack/events, and /healthz for the platform's checks."""
+def events_handler(app: AsyncApp, signing_secret: str):
+    """The aiohttp handler for Slack's requests: the signature checked once, here; malformed bodies get 400."""
     verifier = SignatureVerifier(signing_secret)
 
     async def handle_slack(request: web.Request) -> web.Response:
@@ -142,11 +144,17 @@ def build_web_app(app: AsyncApp, signing_secret: str, health: Callable[[], dict]
             return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
+    return handle_slack
+
+
+def build_web_app(app: AsyncApp, signing_secret: str, health: Callable[[], dict]) -> web.Application:
+    """Slack's requests at /slack/events and /healthz, for running Slack's HTTP mode on its own."""
+
     async def handle_health(_request: web.Request) -> web.Response:
         return web.json_response(health())
 
     web_app = web.Application()
-    web_app.router.add_post(EVENTS_PATH, handle_slack)
+    web_app.router.add_post(EVENTS_PATH, events_handler(app, signing_secret))
     web_app.router.add_get(HEALTH_PATH, handle_health)
     return web_app
 

@@ -1,0 +1,68 @@
+"""The operator's HTTP port: /healthz and /metrics, and the paths platforms mount (Slack's /slack/events)."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiohttp import web
+
+from .adapters.base import Link
+from .metrics import CONTENT_TYPE, Metrics
+from .storage import Database
+
+log = logging.getLogger(__name__)
+HEALTH_PATH, METRICS_PATH = "/healthz", "/metrics"
+# Slow or idle clients are cut off after this, so they cannot hold connections that real deliveries need.
+READ_TIMEOUT = 10.0
+
+
+class OperatorPort:
+    def __init__(self, db: Database, metrics: Metrics, links: Mapping[str, Link], entries: int):
+        self.db, self.metrics, self.links, self.entries = db, metrics, links, entries
+        self.mounted: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = {}
+        self.runner: web.AppRunner | None = None
+
+    def mount(self, path: str, handler) -> None:
+        self.mounted[path] = handler
+
+    async def health(self) -> tuple[bool, dict]:
+        """200 only while every platform is connected and the database answers; the body says which is not."""
+        try:
+            problem = await asyncio.wait_for(asyncio.to_thread(self.db.check), 2.0)
+        except asyncio.TimeoutError:
+            problem = "the database did not answer within 2 s"
+        platforms = {name: link.describe() for name, link in self.links.items()}
+        ok = not problem and all(link.is_up for link in self.links.values())
+        return ok, {"ok": ok, "entries": self.entries, "platforms": platforms, "database": problem or "ok"}
+
+    async def handle_health(self, _request: web.Request) -> web.Response:
+        ok, body = await self.health()
+        return web.json_response(body, status=200 if ok else 503)
+
+    async def handle_metrics(self, _request: web.Request) -> web.Response:
+        response = web.Response(body=self.metrics.render())
+        response.content_type = CONTENT_TYPE.split(";")[0]
+        return response
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        handler = self.mounted.get(request.path)
+        if handler is None:
+            return web.Response(status=404, text="not found")
+        return await handler(request)
+
+    async def start(self, host: str, port: int) -> int:
+        """Listening when it returns; the port (useful when `port` is 0)."""
+        app = web.Application(client_max_size=1024 ** 2)
+        app.router.add_get(HEALTH_PATH, self.handle_health)
+        app.router.add_get(METRICS_PATH, self.handle_metrics)
+        app.router.add_route("*", "/{path:.*}", self.dispatch)
+        self.runner = web.AppRunner(app, access_log=None, keepalive_timeout=READ_TIMEOUT)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, host, port).start()
+        bound = self.runner.addresses[0][1]
+        log.info("operator port %s: %s and %s", bound, HEALTH_PATH, METRICS_PATH)
+        return bound
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
