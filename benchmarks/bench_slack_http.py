@@ -450,6 +450,12 @@ async def warm_up(server: Server, standin: StandIn, events: Events) -> None:
 # ---------------------------------------------------------------- scenarios
 
 
+def requests_for(concurrency: int, requests: int | None) -> int:
+    if requests is not None:
+        return requests
+    return 200 if concurrency == 1 else 1000
+
+
 @dataclass
 class Run:
     standin: StandIn
@@ -462,9 +468,7 @@ class Run:
     baseline: dict[int, LevelStats] = field(default_factory=dict)
 
     def count_for(self, concurrency: int) -> int:
-        if self.requests is not None:
-            return self.requests
-        return 200 if concurrency == 1 else 1000
+        return requests_for(concurrency, self.requests)
 
     def fresh_folder(self, name: str) -> Path:
         folder = self.folder / name
@@ -487,9 +491,8 @@ async def measure_baseline(run: Run) -> None:
     add_stderr_notes(server, run.baseline[run.levels[-1]])
 
 
-async def scenario_plain(run: Run) -> list[LevelStats]:
+async def scenario_plain(run: Run, results: list[LevelStats]) -> None:
     bot = await start_bot(run.standin.api_url, run.fresh_folder("plain"))
-    results = []
     try:
         await warm_up(bot, run.standin, run.events)
         for concurrency in run.levels:
@@ -499,7 +502,6 @@ async def scenario_plain(run: Run) -> list[LevelStats]:
     finally:
         bot.stop()
     add_stderr_notes(bot, results[-1] if results else None)
-    return results
 
 
 async def hold_write_lock(database: Path) -> asyncio.subprocess.Process:
@@ -528,10 +530,9 @@ async def stop_locker(locker: asyncio.subprocess.Process) -> None:
         await locker.wait()
 
 
-async def scenario_db_lock(run: Run) -> list[LevelStats]:
+async def scenario_db_lock(run: Run, results: list[LevelStats]) -> None:
     folder = run.fresh_folder("db-lock")
     bot = await start_bot(run.standin.api_url, folder)
-    results = []
     try:
         await warm_up(bot, run.standin, run.events)
         for concurrency in run.levels:
@@ -547,7 +548,6 @@ async def scenario_db_lock(run: Run) -> list[LevelStats]:
     finally:
         bot.stop()
     add_stderr_notes(bot, results[-1] if results else None)
-    return results
 
 
 def fill_schedules(folder: Path, api_url: str) -> None:
@@ -580,9 +580,8 @@ def insert_rows(database: Path, rows: list[tuple]) -> None:
         con.close()
 
 
-async def scenario_schedules_due(run: Run) -> list[LevelStats]:
+async def scenario_schedules_due(run: Run, results: list[LevelStats]) -> None:
     """Each level on a new bot whose database holds SCHEDULES due tips: the posting starts as the level runs."""
-    results = []
     for concurrency in run.levels:
         folder = run.fresh_folder(f"schedules-due-{concurrency}")
         fill_schedules(folder, run.standin.api_url)
@@ -600,7 +599,6 @@ async def scenario_schedules_due(run: Run) -> list[LevelStats]:
         add_tip_note(stats, run.standin.tips, ready)
         add_stderr_notes(bot, stats)
         results.append(stats)
-    return results
 
 
 def add_tip_note(stats: LevelStats, tips: list[float], ready: float) -> None:
@@ -659,9 +657,9 @@ def totals(stats: list[LevelStats]) -> tuple[float, float]:
     return (cpu / replies if replies else math.nan), max((s.ack_max_ms for s in stats), default=math.nan)
 
 
-def print_scenario(name: str, bot: list[LevelStats], run: Run) -> None:
-    baseline = run.baseline
-    print(f"\n== {name}: {describe_load(name, run)}; times in ms; bare Bolt under plain load")
+def print_scenario(name: str, bot: list[LevelStats], baseline: dict[int, LevelStats],
+                   args: argparse.Namespace) -> None:
+    print(f"\n== {name}: {describe_load(name, args)}; times in ms; bare Bolt under plain load")
     print(" " * 6 + " ".join(f"{title:<{w}}" if title == "target" else f"{title:>{w}}" for title, w, _ in COLUMNS))
     for stats in bot:
         base = baseline.get(stats.concurrency)
@@ -681,14 +679,14 @@ def print_scenario(name: str, bot: list[LevelStats], run: Run) -> None:
                   "while sending; the client may have been the limit")
 
 
-def describe_load(name: str, run: Run) -> str:
-    counts = "/".join(str(count) for count in sorted({run.count_for(c) for c in run.levels}))
+def describe_load(name: str, args: argparse.Namespace) -> str:
+    counts = "/".join(str(count) for count in sorted({requests_for(c, args.requests) for c in args.levels}))
     if name == "db-lock":
         return (f"{counts} requests per level spread over {LOCKED_WINDOW:g} s, while another process holds the "
                 f"write lock for {LOCK_SECONDS:g} s")
     if name == "schedules-due":
         return (f"a new bot per level with {SCHEDULES} tips due; {counts} requests per level spread over "
-                f"{run.burst_seconds:g} s from when it is up; CPU/reply includes the tips")
+                f"{args.burst_seconds:g} s from when it is up; CPU/reply includes the tips")
     return f"{counts} requests per level, back to back"
 
 
@@ -720,25 +718,31 @@ def without_nan(value):
 # ---------------------------------------------------------------- main
 
 
-async def bench(args: argparse.Namespace) -> tuple[dict[str, list[LevelStats]], Run]:
+@dataclass
+class Report:
+    """What has been measured so far: filled as the levels finish, so a failure late in a run keeps the rest."""
+
+    results: dict[str, list[LevelStats]] = field(default_factory=dict)
+    baseline: dict[int, LevelStats] = field(default_factory=dict)
+
+
+async def bench(args: argparse.Namespace, report: Report) -> None:
     # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C does, through the finally blocks that stop the servers.
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     standin = StandIn()
     await standin.start()
-    results: dict[str, list[LevelStats]] = {}
     scenarios = {"plain": scenario_plain, "db-lock": scenario_db_lock, "schedules-due": scenario_schedules_due}
     try:
         with tempfile.TemporaryDirectory(prefix="bench-slack-") as folder:
             run = Run(standin, Events(), Path(folder), args.levels, args.requests, args.reply_timeout,
-                      args.burst_seconds)
+                      args.burst_seconds, report.baseline)
             log("bare Bolt baseline")
             await measure_baseline(run)
             for name in args.scenarios:
                 log(f"scenario {name}")
-                results[name] = await scenarios[name](run)
+                await scenarios[name](run, report.results.setdefault(name, []))
     finally:
         await standin.stop()
-    return results, run
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -776,23 +780,31 @@ def main(argv: list[str] | None = None) -> int:
     warn_if_not_working_tree()
     # Other work on the machine moves every figure; the load average says whether there was any.
     load_before = os.getloadavg()[0]
+    report, failure = Report(), None
     try:
-        results, run = asyncio.run(bench(args))
+        asyncio.run(bench(args, report))
     except BenchError as error:
-        log(f"error: {error}")
-        return 1
+        failure = error
     except (KeyboardInterrupt, asyncio.CancelledError):
         log("interrupted; the servers were stopped")
         return 130
-    machine = {"cpus": os.cpu_count(), "load_1min_before": load_before, "load_1min_after": os.getloadavg()[0]}
-    if args.json:
-        print(json.dumps({**machine, **as_json(results, run.baseline)}, indent=2))
-    else:
-        print(f"{machine['cpus']} CPUs; 1-minute load average {load_before:.2f} before the run, "
-              f"{machine['load_1min_after']:.2f} after")
-        for name, stats in results.items():
-            print_scenario(name, stats, run)
+    print_report(args, report, load_before)
+    if failure is not None:
+        log(f"error: {failure}")
+        return 1
     return 0
+
+
+def print_report(args: argparse.Namespace, report: Report, load_before: float) -> None:
+    machine = {"cpus": os.cpu_count(), "load_1min_before": load_before, "load_1min_after": os.getloadavg()[0]}
+    finished = {name: stats for name, stats in report.results.items() if stats}
+    if args.json:
+        print(json.dumps({**machine, **as_json(finished, report.baseline)}, indent=2))
+        return
+    print(f"{machine['cpus']} CPUs; 1-minute load average {load_before:.2f} before the run, "
+          f"{machine['load_1min_after']:.2f} after")
+    for name, stats in finished.items():
+        print_scenario(name, stats, report.baseline, args)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import ConfigError, load_settings
+from .config import ConfigError, load_settings, logging_settings
+from .logs import configure_logging
 from .core.evaluation import evaluate, percent
 from .core.knowledge import KnowledgeError
 from .core.replies import Reply, Request
@@ -160,9 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
+        level, as_json = logging_settings()
+        # A service says what it is doing; a one-shot command speaks only when something is wrong.
+        default = "INFO" if args.verbose or args.command == "serve" else "WARNING"
+        configure_logging(level or default, as_json)
         return args.run(args)
     except KnowledgeError as error:
         print(f"The knowledge has {len(error.problems)} problem(s):", file=sys.stderr)

@@ -68,12 +68,29 @@ def default_database() -> Path:
     return Path(platformdirs.user_data_dir("backend-bot", appauthor=False)) / "backend-bot.db"
 
 
-def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
-    """Settings from `environ` (default: the process environment), over values from an optional .env file."""
+def logging_settings(environ: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> tuple[str, bool]:
+    """(level, or '' when not set; whether as JSON lines) from LOG_LEVEL and LOG_FORMAT."""
+    values = _read(environ, env_file)
+    level = values.get("LOG_LEVEL", "").strip().upper()
+    if level not in ("", "DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    form = values.get("LOG_FORMAT", "").strip().lower()
+    if form not in ("", "text", "json"):
+        raise ConfigError(f"LOG_FORMAT must be text or json, not {form!r}")
+    return level, form == "json"
+
+
+def _read(environ: dict[str, str] | None, env_file: Path | None) -> dict[str, str]:
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         values.update({key: value for key, value in dotenv_values(env_file).items() if value is not None})
     values.update(os.environ if environ is None else environ)
+    return values
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Settings from `environ` (default: the process environment), over values from an optional .env file."""
+    values = _read(environ, env_file)
     get = lambda name: values.get(name, "").strip()  # noqa: E731
     extra = [Path(part).expanduser() for part in get("KNOWLEDGE_PATH").split(os.pathsep) if part]
     return Settings(

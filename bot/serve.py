@@ -4,6 +4,7 @@ until SIGTERM or SIGINT."""
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 
 from .adapters.base import Link, Runtime
@@ -34,7 +35,8 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
         try:
             port = await operator.start(host, port)
         except OSError as error:
-            raise ConfigError(f"cannot listen on port {port} ({error.strerror}): set PORT to a free port") from None
+            why = os.strerror(error.errno) if error.errno else str(error)
+            raise ConfigError(f"cannot listen on port {port} ({why}): set PORT to a free port") from None
     scheduler = build_scheduler(bot)
     # Each platform registers its publisher with the scheduler once connected; until then its posts wait.
     tasks = [asyncio.create_task(each.run(Runtime(bot.service, scheduler, bot.settings, links[each.name],

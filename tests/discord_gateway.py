@@ -19,8 +19,17 @@ class DiscordGateway:
         self.session_id = "standin-session-1"
         self.socket: web.WebSocketResponse | None = None
         self.sequence = 0
+        self.offline = False
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def go_offline(self) -> None:
+        """The gateway drops the bot's connection and refuses new ones, as in an outage or a partition."""
+        self.offline = True
+        if self.socket is not None:
+            await self.socket.close()
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.offline:
+            return web.Response(status=503, text="gateway unavailable")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.socket = socket
