@@ -2,6 +2,8 @@
 
 import argparse
 import asyncio
+import importlib.metadata
+import io
 import json
 import logging
 import sys
@@ -12,12 +14,14 @@ from .logs import configure_logging
 from .core.evaluation import evaluate, percent
 from .core.knowledge import KnowledgeError
 from .core.replies import Reply, Request
+from .core.text import without_controls
 from .knowledge_files import load_knowledge, shipped_folder
 from .schedule_cli import add_commands as add_schedule_commands, terminal_user
 from .storage import StorageError, open_storage
 from .wiring import build_bot, build_responder
 
 EXIT_USAGE = 2
+FAILED_REPLY = {"intent": "question", "entry": None, "score": 0.0, "related": [], "suggestions": []}
 USAGE_HINT = 'Ask a backend question, for example: backend-bot ask "how do I make a request idempotent?"'
 
 
@@ -29,14 +33,19 @@ def command_ask(args: argparse.Namespace) -> int:
         print(USAGE_HINT, file=sys.stderr)
         return EXIT_USAGE
     bot = build_bot(load_settings())
-    questions = (line.strip() for line in sys.stdin) if text == "-" else iter([text])
+    # Bytes that are not UTF-8 become U+FFFD and the line is still answered: one reply per line, always.
+    lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if text == "-" else [text]
 
     async def answer_all() -> None:
-        for question in questions:
-            if question:
-                reply = await bot.service.ask(Request(text=question, platform="console"))
-                show = reply.as_json() if args.json and isinstance(reply, Reply) else None
-                print(json.dumps(show, ensure_ascii=False) if show else render_text(reply), flush=True)
+        for line in lines:
+            question = line.strip()
+            reply = await bot.service.ask(Request(text=question, platform="console"))
+            shown = without_controls(render_text(reply))
+            if args.json:
+                fields = reply.as_json() if isinstance(reply, Reply) else {**FAILED_REPLY, "status": "error"}
+                print(json.dumps({**fields, "question": question, "text": shown}, ensure_ascii=False), flush=True)
+            else:
+                print(shown, flush=True)
 
     try:
         asyncio.run(answer_all())
@@ -56,26 +65,63 @@ def command_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_eval(args: argparse.Namespace) -> int:
+class UsageError(Exception):
+    """A command line or input file that cannot be used; the message is the one line a person sees."""
+
+
+def read_cases(file: str) -> list[dict]:
+    """The lines of an eval file, each an object with a text "q" and an "expect" (an entry id or null)."""
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"{file}: cannot be read: {getattr(error, 'strerror', None) or error}") from None
     cases = []
-    for number, line in enumerate(Path(args.file).read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                cases.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                print(f"{args.file}: line {number}: not JSON: {error}", file=sys.stderr)
-                return EXIT_USAGE
-    result = evaluate(build_responder(load_settings()), cases)
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{file}: line {number}: not JSON: {error}") from None
+        if not isinstance(case, dict) or not isinstance(case.get("q"), str) or \
+                not isinstance(case.get("expect"), (str, type(None))):
+            raise UsageError(f'{file}: line {number}: needs {{"q": "question", "expect": "entry-id" or null}}')
+        cases.append(case)
+    return cases
+
+
+def parse_bars(text: str) -> dict[str, float]:
+    """`answered=95,declined=90` as {figure: percent}; the figures are the ones `eval` prints."""
+    known = {"answered": "answered correctly", "found": "found (answer or suggestion)",
+             "declined": "out-of-scope declined"}
+    bars = {}
+    for part in filter(None, text.split(",")):
+        name, _, value = part.partition("=")
+        try:
+            bars[known[name.strip()]] = float(value)
+        except (KeyError, ValueError):
+            raise argparse.ArgumentTypeError(f"{part!r}: use answered=N, found=N or declined=N") from None
+    return bars
+
+
+def command_eval(args: argparse.Namespace) -> int:
+    result = evaluate(build_responder(load_settings()), read_cases(args.file))
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
-        return 0
-    for miss in result.failures:
-        print(f"miss: {miss['q']!r} expected {miss['expect']} -> {miss['status']} {miss['got']} ({miss['score']})")
-    if result.misses:
-        print("misses by entry: " + ", ".join(f"{key} {count}" for key, count in result.misses.most_common()))
-    print(f"{result.total} questions ({result.in_scope} in scope, {result.out_of_scope} out of scope)")
-    for name, count, whole in result.figures():
-        print(f"{name}: {count}/{whole} ({percent(count, whole)}%)")
+    else:
+        for miss in result.failures:
+            print(f"miss: {miss['q']!r} expected {miss['expect']} -> {miss['status']} {miss['got']} "
+                  f"({miss['score']})")
+        if result.misses:
+            print("misses by entry: " + ", ".join(f"{key} {count}" for key, count in result.misses.most_common()))
+        print(f"{result.total} questions ({result.in_scope} in scope, {result.out_of_scope} out of scope)")
+        for name, count, whole in result.figures():
+            print(f"{name}: {count}/{whole} ({percent(count, whole)}%)")
+    under = [f"{name} {percent(count, whole)}% < {args.fail_under[name]:g}%" for name, count, whole in result.figures()
+             if whole and name in args.fail_under and percent(count, whole) < args.fail_under[name]]
+    if under:
+        print("under the bar: " + "; ".join(under), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -107,7 +153,8 @@ def command_stats(args: argparse.Namespace) -> int:
     if misses:
         print("most asked without an answer (candidates for new knowledge):")
         for text, count in misses:
-            print(f"  {count:4}  {text}")
+            # Typed by people in chat: escape sequences in it must not reach the operator's terminal.
+            print(f"  {count:4}  {without_controls(text)}")
     return 0
 
 
@@ -124,8 +171,27 @@ def command_discord(args: argparse.Namespace) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with its errors said in one line (and a pointer to --help) instead of the usage text."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def bounded(low: int, high: int):
+    """An argparse type: a whole number from `low` to `high`."""
+
+    def number(text: str) -> int:
+        if not text.strip().isdecimal() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low} to {high}")
+        return int(text)
+
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="backend-bot", description="Backend-engineering answers in chat.")
+    parser = OneLineParser(prog="backend-bot", description="Backend-engineering answers in chat.")
+    parser.add_argument("--version", action="version", version=f"backend-bot {package_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the bot does")
     commands = parser.add_subparsers(dest="command", required=True)
     ask = commands.add_parser("ask", help="answer one question ('-' reads one question a line from stdin)")
@@ -138,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = commands.add_parser("eval", help="measure the matcher on a JSONL file of {q, expect}")
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--fail-under", type=parse_bars, default={}, metavar="answered=N,declined=N",
+                    help="exit 1 when a figure is under its bar (for CI)")
     ev.set_defaults(run=command_eval)
     kb = commands.add_parser("kb", help="check or list the knowledge")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
@@ -146,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb_commands.add_parser("list", help="list the loaded entries")
     kb.set_defaults(run=command_kb)
     stats = commands.add_parser("stats", help="how questions were answered, feedback, and what was not known")
-    stats.add_argument("--misses", type=int, default=10, help="how many unanswered questions to list")
+    stats.add_argument("--misses", type=bounded(1, 10_000), default=10, help="how many unanswered questions to list")
     stats.set_defaults(run=command_stats)
     serve = commands.add_parser("serve", help="run the Slack and Discord bots whose tokens are set")
     serve.add_argument("--port", type=int, default=None, help="HTTP port for Slack's HTTP mode (default PORT)")
@@ -157,6 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     discord.set_defaults(run=command_discord)
     add_schedule_commands(commands)
     return parser
+
+
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("backend-bot")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (StorageError, ConfigError) as error:
+    except (StorageError, ConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

@@ -127,6 +127,8 @@ def command_quiz(args: argparse.Namespace) -> int:
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
+    from .cli import bounded
+
     schedule = commands.add_parser("schedule", help="list, add or remove daily tips and quizzes")
     actions = schedule.add_subparsers(dest="schedule_command", required=True)
     actions.add_parser("list", help="every schedule, its state and its last post")
@@ -140,7 +142,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--close-after", help="quizzes only: how long answers count, e.g. 8h (default) or 90m")
     add.add_argument("--workspace", default="", help="Slack team id or Discord server id, for per-server scores")
     remove = actions.add_parser("remove", help="delete a schedule by the id `schedule list` shows")
-    remove.add_argument("id", type=int)
+    remove.add_argument("id", type=bounded(1, 2 ** 63 - 1))
     schedule.set_defaults(run=command_schedule)
     tip = commands.add_parser("tip", help="print a tip; every entry comes once before any repeats")
     tip.add_argument("--user", help="whose rotation (default: your login name)")

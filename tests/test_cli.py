@@ -43,9 +43,28 @@ def test_ask_json_prints_the_documented_object(run):
 def test_ask_json_dash_answers_one_question_per_line_of_stdin(run):
     result = run("ask", "--json", "-", stdin="how to scale backend?\n\nwhat's the weather in lisbon\nhi\n")
     replies = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [reply["status"] for reply in replies] == ["answered", "unknown", "unknown"]
+    assert [reply["status"] for reply in replies] == ["answered", "unknown", "unknown", "unknown"]
+    assert [reply["question"] for reply in replies] == ["how to scale backend?", "", "what's the weather in lisbon",
+                                                        "hi"]
     assert replies[0]["entry"]["id"] == "scale-backend"
-    assert replies[2]["entry"] is None
+    assert replies[1]["intent"] == "empty" and "Ask me a backend question" in replies[1]["text"]
+    assert replies[3]["text"].startswith("Hi! I answer backend-engineering questions")
+
+
+def test_undecodable_bytes_are_replaced_and_every_line_still_answered(tmp_path):
+    env = {**os.environ, "BOT_DATABASE": str(tmp_path / "bytes.db")}
+    result = subprocess.run([COMMAND, "ask", "--json", "-"], input=b"a\n\xff\xfe cache?\nb\n", capture_output=True,
+                            env=env, cwd=tmp_path, timeout=60)
+    replies = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert result.returncode == 0 and b"Traceback" not in result.stderr
+    assert [reply["question"] for reply in replies] == ["a", "\ufffd\ufffd cache?", "b"]
+
+
+def test_stats_never_prints_terminal_escape_sequences_people_typed(run):
+    run("ask", "\x1b]0;owned\x07\x1b[31mred question\x1b[0m")
+    result = run("stats")
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "]0;owned[31mred question[0m" in result.stdout
 
 
 def test_an_empty_question_gets_a_usage_hint(run):
@@ -151,3 +170,33 @@ def test_python_dash_m_bot_is_the_same_command(run, tmp_path):
                             capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent,
                             env={**os.environ, "BOT_DATABASE": str(tmp_path / "m.db")})
     assert json.loads(result.stdout)["entry"]["id"] == "scale-backend"
+
+
+@pytest.mark.parametrize("args, says", [
+    (("stats", "--misses", "1e20"), "'1e20' is not a whole number from 1 to 10000"),
+    (("schedule", "remove", "1" + "0" * 22), "is not a whole number from 1 to"),
+    (("eval", "no-such-file.jsonl"), "no-such-file.jsonl: cannot be read: No such file or directory"),
+    (("eval", "--fail-under", "answered=lots", "x.jsonl"), "'answered=lots': use answered=N, found=N or declined=N"),
+    (("nonsense",), "invalid choice: 'nonsense'"),
+])
+def test_every_cli_error_is_one_line_and_a_non_zero_exit(run, args, says):
+    result = run(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and says in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_names_a_line_without_a_question_and_fails_under_a_bar(run, tmp_path):
+    (tmp_path / "bad.jsonl").write_text('{"q": "how to scale backend?", "expect": "scale-backend"}\n{"x": 1}\n')
+    bad = run("eval", "bad.jsonl")
+    assert bad.returncode == 2 and "bad.jsonl: line 2: needs" in bad.stderr
+    (tmp_path / "one.jsonl").write_text('{"q": "best pizza in town", "expect": "scale-backend"}\n')
+    under = run("eval", "one.jsonl", "--fail-under", "answered=95")
+    assert under.returncode == 1 and "under the bar: answered correctly 0.0% < 95%" in under.stderr
+    passed = run("eval", "one.jsonl", "--fail-under", "declined=95")
+    assert passed.returncode == 0
+
+
+def test_version_is_the_installed_package_version(run):
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("backend-bot ")

@@ -159,3 +159,11 @@ def tokenise(text: str) -> list[str]:
     for token in _TOKEN.findall(_PHRASE.sub(lambda found: PHRASES[found.group(1)], normalise(text))):
         words.extend(SYNONYMS.get(word, word) for word in ABBREVIATIONS.get(token, token).split())
     return words
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters (line breaks and tabs kept): what people typed, safe for a terminal."""
+    return _CONTROLS.sub("", text)
