@@ -200,3 +200,15 @@ def test_eval_names_a_line_without_a_question_and_fails_under_a_bar(run, tmp_pat
 def test_version_is_the_installed_package_version(run):
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("backend-bot ")
+
+
+def test_a_database_from_a_newer_version_is_refused_naming_the_variable(run, tmp_path):
+    run("ask", "how to scale backend?")
+    with sqlite3.connect(tmp_path / "cli.db") as database:
+        database.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                         "VALUES ('backend-bot', 'm999_from_the_future', '2030-01-01')")
+    result = run("ask", "how to scale backend?")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"error: the database at {tmp_path / 'cli.db'} was written by a newer backend-bot "
+                                     "(it has schema step m999_from_the_future): upgrade backend-bot, or set "
+                                     "BOT_DATABASE to another file")

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from .migrations import migrations
+from .migrations import migrations, newer_steps
 
 T = TypeVar("T")
 # How long a write waits for another process's lock (a backup, a `stats` on a big log) before it fails. Calls run
@@ -46,6 +46,10 @@ class Database:
             connection = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
             self.tables = sqlite_utils.Database(connection)
             self.tables.enable_wal()
+            newer = newer_steps(self.tables)
+            if newer:
+                raise StorageError(f"the database at {path} was written by a newer backend-bot (it has schema step "
+                                   f"{newer[-1]}): upgrade backend-bot, or set BOT_DATABASE to another file")
             migrations.apply(self.tables)
         except (OSError, sqlite3.Error) as error:
             raise StorageError(f"cannot use the database at {path}: {error}. "

@@ -6,6 +6,12 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("backend-bot")
 
 
+def newer_steps(db: Database) -> list[str]:
+    """Schema steps the database has that this version does not know: it was written by a newer backend-bot."""
+    known = {step.name for step in migrations._migrations}
+    return [step.name for step in migrations.applied(db) if step.name not in known]
+
+
 @migrations()
 def m001_questions(db: Database) -> None:
     db["questions"].create({
