@@ -17,17 +17,24 @@ def shipped_folder() -> Path:
 
 
 def find_files(paths: list[Path]) -> list[Path]:
-    """YAML files in `paths` (files or folders), in a stable order, each once."""
+    """YAML files in `paths` (files or folders), in a stable order, each once even when reached by two paths."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
         else:
             found.append(path)
-    return list(dict.fromkeys(found))
+    by_real_path: dict[Path, Path] = {}
+    for path in found:
+        by_real_path.setdefault(path.resolve(), path)
+    return list(by_real_path.values())
 
 
 def read_file(path: Path, problems: list[Problem]) -> object:
+    if path.exists() and not path.is_file():
+        # A FIFO or a device would block the read (or never end); only regular files are knowledge.
+        problems.append(Problem(str(path), "", "", "is not a regular file"))
+        return None
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError:

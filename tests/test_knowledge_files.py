@@ -1,5 +1,8 @@
 """Knowledge files load, and every problem in a broken one is reported with its file, entry and field."""
 
+import os
+import time
+
 import pytest
 
 from bot.core.knowledge import KnowledgeError
@@ -76,3 +79,30 @@ def test_extra_knowledge_is_answered_beside_the_starter_pack(tmp_path):
     knowledge = load_knowledge([shipped_folder(), tmp_path])
     assert len(knowledge.entries) == 28
     assert knowledge.get("on-call-rota").answer == ("Check the PagerDuty schedule", "Ask in the ops channel")
+
+
+def test_an_alias_bomb_is_refused_by_kb_check_in_well_under_a_second(tmp_path):
+    repeated = ", ".join(["*a"] * 200_000)
+    (tmp_path / "bomb.yaml").write_text(
+        f"entries:\n  - id: bomb\n    question: Boom?\n    answer: x\n    aliases: [&a 'same words', {repeated}]\n")
+    started = time.monotonic()
+    found = problems_in(tmp_path)
+    assert time.monotonic() - started < 5  # the cap stops it before indexing: not a speed figure, a guard
+    assert found == [f"{tmp_path / 'bomb.yaml'}: entry 'bomb' (#1): aliases: has 200001 items; at most 300 are allowed"]
+
+
+def test_an_id_too_long_for_a_button_is_named(tmp_path):
+    long_id = "-".join(["word"] * 15)
+    (tmp_path / "long.yaml").write_text(f"entries:\n  - id: {long_id}\n    question: Long?\n    answer: x\n")
+    assert problems_in(tmp_path) == [f"{tmp_path / 'long.yaml'}: entry '{long_id}' (#1): id: is longer than 60 "
+                                     "characters, which buttons cannot carry"]
+
+
+def test_a_fifo_is_named_instead_of_read_and_one_file_by_two_paths_is_read_once(tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")
+    assert problems_in(tmp_path / "pipe.yaml") == [f"{tmp_path / 'pipe.yaml'}: is not a regular file"]
+    os.unlink(tmp_path / "pipe.yaml")
+    (tmp_path / "team.yaml").write_text("entries:\n  - id: team-thing\n    question: Ours?\n    answer: x\n")
+    (tmp_path / "link").symlink_to(tmp_path)
+    knowledge = load_knowledge([shipped_folder(), tmp_path, tmp_path / "link" / "team.yaml"])
+    assert len(knowledge.entries) == 28

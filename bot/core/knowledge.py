@@ -5,6 +5,12 @@ from dataclasses import dataclass, field
 
 # Buttons on both platforms must hold a label; Slack allows 75 characters and Discord 80.
 MAX_LABEL_CHARS = 75
+# An id travels in Discord's 100-character custom_id ("bb:vote:<question id>:not_helpful:<id>") and Slack values.
+MAX_ID_CHARS = 60
+# Caps that keep a broken or hostile file from taking minutes and gigabytes to index; kb check reports them.
+MAX_LIST_ITEMS = 300          # aliases, tags, related ids or answer points in one entry
+MAX_TEXT_CHARS = 20_000       # one question, alias, tag or answer point
+MAX_TOTAL_CHARS = 20_000_000  # everything indexed, over all files
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -78,6 +84,12 @@ def _text_list(value, file, where, name, problems) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
         problems.append(Problem(file, where, name, "must be a list of non-empty strings"))
         return ()
+    if len(value) > MAX_LIST_ITEMS:
+        problems.append(Problem(file, where, name, f"has {len(value)} items; at most {MAX_LIST_ITEMS} are allowed"))
+        return ()
+    if any(len(item) > MAX_TEXT_CHARS for item in value):
+        problems.append(Problem(file, where, name, f"has an item longer than {MAX_TEXT_CHARS} characters"))
+        return ()
     return tuple(item.strip() for item in value)
 
 
@@ -86,12 +98,18 @@ def _required_text(raw: dict, name: str, file: str, where: str, problems: list[P
     if not isinstance(value, str) or not value.strip():
         problems.append(Problem(file, where, name, "is missing or empty"))
         return ""
+    if len(value) > MAX_TEXT_CHARS:
+        problems.append(Problem(file, where, name, f"is longer than {MAX_TEXT_CHARS} characters"))
+        return ""
     return value.strip()
 
 
 def _parse_answer(raw: dict, file: str, where: str, problems: list[Problem]) -> tuple[tuple[str, ...], bool]:
     answer = raw.get("answer")
     if isinstance(answer, str) and answer.strip():
+        if len(answer) > MAX_TEXT_CHARS:
+            problems.append(Problem(file, where, "answer", f"is longer than {MAX_TEXT_CHARS} characters"))
+            return (), False
         return (answer.strip(),), False
     if isinstance(answer, list) and answer:
         points = _text_list(answer, file, where, "answer", problems)
@@ -110,6 +128,9 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
         where = f"'{entry_id}' (#{position})"
     if not isinstance(entry_id, str) or not _ID.match(entry_id):
         problems.append(Problem(file, where, "id", "must be a lower-case slug like 'make-idempotent'"))
+    elif len(entry_id) > MAX_ID_CHARS:
+        problems.append(Problem(file, where, "id", f"is longer than {MAX_ID_CHARS} characters, which buttons cannot "
+                                                   "carry"))
     known = {"id", "question", "answer", "aliases", "tags", "related", "label"}
     for name in sorted(set(raw) - known):
         problems.append(Problem(file, where, str(name), f"is not a known field (known: {', '.join(sorted(known))})"))
@@ -166,6 +187,10 @@ def build_knowledge(documents: list[tuple[str, object]], problems: list[Problem]
         if source:
             sources.append(source)
     _check_links(entries, problems)
+    total = sum(len(text) for entry in entries for text in (entry.question, *entry.answer, *entry.aliases, *entry.tags))
+    if total > MAX_TOTAL_CHARS:
+        problems.append(Problem("knowledge", "", "", f"holds {total:,} characters; at most {MAX_TOTAL_CHARS:,} can be "
+                                                     "indexed"))
     if not entries and not problems:
         problems.append(Problem("knowledge", "", "", "no knowledge entries were found"))
     if problems:
