@@ -482,10 +482,9 @@ async def measure_baseline(run: Run) -> None:
     try:
         await warm_up(server, run.standin, run.events)
         for concurrency in run.levels:
-            if concurrency not in run.baseline:
-                log(f"  bare Bolt, c={concurrency}")
-                run.baseline[concurrency] = await measure(server, run.standin, run.events, concurrency,
-                                                          run.reply_timeout, count=run.count_for(concurrency))
+            log(f"  bare Bolt, c={concurrency}")
+            run.baseline[concurrency] = await measure(server, run.standin, run.events, concurrency,
+                                                      run.reply_timeout, count=run.count_for(concurrency))
     finally:
         server.stop()
     add_stderr_notes(server, run.baseline[run.levels[-1]])
@@ -758,7 +757,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    args.levels = [int(part) for part in args.levels.split(",") if part.strip()]
+    args.levels = list(dict.fromkeys(int(part) for part in args.levels.split(",") if part.strip()))
     if not args.levels or min(args.levels) < 1 or (args.requests is not None and args.requests < 1):
         parser.error("levels and --requests must be positive")
     args.scenarios = list(SCENARIOS) if args.scenario == "all" else [args.scenario]

@@ -161,7 +161,24 @@ def command_stats(args: argparse.Namespace) -> int:
 def command_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
-    return serve(load_settings(), port=args.port)
+    return serve(load_settings(), port=args.port, only=args.platform, slack_mode=args.slack_mode)
+
+
+def command_health(args: argparse.Namespace) -> int:
+    """Asks a running serve's /healthz on this machine: what a container's HEALTHCHECK runs."""
+    import urllib.error
+    import urllib.request
+
+    port = args.port or load_settings().port or 3000
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=args.timeout) as response:
+            print(response.read().decode())
+            return 0
+    except urllib.error.HTTPError as error:
+        print(error.read().decode(errors="replace"))
+        return 1
+    except (urllib.error.URLError, OSError) as error:
+        raise UsageError(f"nothing answers on port {port}: {getattr(error, 'reason', error)}") from None
 
 
 def command_discord(args: argparse.Namespace) -> int:
@@ -217,8 +234,17 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--misses", type=bounded(1, 10_000), default=10, help="how many unanswered questions to list")
     stats.set_defaults(run=command_stats)
     serve = commands.add_parser("serve", help="run the Slack and Discord bots whose tokens are set")
-    serve.add_argument("--port", type=int, default=None, help="HTTP port for Slack's HTTP mode (default PORT)")
+    serve.add_argument("--port", type=bounded(0, 65535), default=None,
+                       help="the operator's port: /healthz, /metrics and Slack's HTTP mode (default: PORT)")
+    serve.add_argument("--platform", action="append", choices=("slack", "discord"),
+                       help="run only this configured platform (repeat for more; default: every configured one)")
+    serve.add_argument("--slack-mode", choices=("socket", "http"),
+                       help="Slack over Socket Mode or HTTP mode (default: socket when SLACK_APP_TOKEN is set)")
     serve.set_defaults(run=command_serve)
+    health = commands.add_parser("health", help="ask the running serve on this machine whether it is healthy")
+    health.add_argument("--port", type=bounded(1, 65535), default=None, help="default: PORT, else 3000")
+    health.add_argument("--timeout", type=float, default=3.0)
+    health.set_defaults(run=command_health)
     discord = commands.add_parser("discord", help="Discord set-up")
     discord_commands = discord.add_subparsers(dest="discord_command", required=True)
     discord_commands.add_parser("invite", help="print the link that adds the bot to a server")

@@ -48,11 +48,19 @@ def read_file(path: Path, problems: list[Problem]) -> object:
     return None
 
 
+def without_replaced(files: list[Path]) -> list[Path]:
+    """A team's file named like a shipped one (backend.yaml) replaces it: point KNOWLEDGE_PATH at an edited copy
+    of the repo's knowledge folder and serve it after `pip install .`."""
+    shipped = shipped_folder().resolve()
+    own_names = {path.name for path in files if path.resolve().parent != shipped}
+    return [path for path in files if path.resolve().parent != shipped or path.name not in own_names]
+
+
 def load_knowledge(paths: list[Path]) -> KnowledgeBase:
     """Every entry of the YAML files under `paths`; raises KnowledgeError naming each broken file/entry/field."""
     problems: list[Problem] = []
     documents = []
-    for path in find_files(paths):
+    for path in without_replaced(find_files(paths)):
         known_problems = len(problems)
         data = read_file(path, problems)
         if len(problems) == known_problems:

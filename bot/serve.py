@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import signal
+from dataclasses import replace
 
 from .adapters.base import Link, Runtime
 from .config import ConfigError, Settings
@@ -63,8 +64,15 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
     log.info("stopped")
 
 
-def serve(settings: Settings, port: int | None = None) -> int:
-    platforms = configured_platforms(settings)
+def serve(settings: Settings, port: int | None = None, only: list[str] | None = None,
+          slack_mode: str | None = None) -> int:
+    """Runs until SIGTERM or SIGINT; `only` limits it to some configured platforms, `slack_mode` picks Socket Mode
+    or HTTP mode when both are configured (a PaaS's web and worker processes share one set of variables)."""
+    if slack_mode == "http":
+        settings = replace(settings, slack=replace(settings.slack, app_token=""))
+    elif slack_mode == "socket":
+        settings = replace(settings, slack=replace(settings.slack, signing_secret=""))
+    platforms = [each for each in configured_platforms(settings) if not only or each.name in only]
     if not platforms:
         raise ConfigError(NOTHING_CONFIGURED)
     # Check every platform's settings before connecting to any, so the bot never starts half-configured.

@@ -106,3 +106,12 @@ def test_a_fifo_is_named_instead_of_read_and_one_file_by_two_paths_is_read_once(
     (tmp_path / "link").symlink_to(tmp_path)
     knowledge = load_knowledge([shipped_folder(), tmp_path, tmp_path / "link" / "team.yaml"])
     assert len(knowledge.entries) == 28
+
+
+def test_a_team_file_named_like_the_starter_pack_replaces_it(tmp_path):
+    edited = (shipped_folder() / "backend.yaml").read_text().replace("How do I scale a backend?",
+                                                                      "How do we scale our backend?")
+    (tmp_path / "backend.yaml").write_text(edited)
+    knowledge = load_knowledge([shipped_folder(), tmp_path])
+    assert len(knowledge.entries) == 27
+    assert knowledge.get("scale-backend").question == "How do we scale our backend?"

@@ -53,6 +53,9 @@ async def test_health_metrics_and_sigterm_of_a_running_serve(tmp_path):
 
             health = await until(healthy)
             assert health == {"ok": True, "entries": 27, "platforms": {"discord": "connected"}, "database": "ok"}
+            checked = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "health", "--port", str(port),
+                                                           stdout=asyncio.subprocess.PIPE)
+            assert await checked.wait() == 0 and json.loads(await checked.stdout.read())["ok"] is True
 
             await server.callback_for(await server.ask("how do I scale a backend?"))
             _, metrics = await get(session, base + "/metrics")
