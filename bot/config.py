@@ -59,6 +59,8 @@ class Settings:
     port: int | None = None
     # How often the scheduler looks for due posts; tests set it short instead of waiting out the default.
     schedule_check_seconds: float = 5.0
+    # How long one scheduled send may take before its outcome counts as unknown (and is looked for later).
+    schedule_send_timeout: float = 30.0
 
     def __repr__(self) -> str:
         return f"Settings(database={self.database!s}, knowledge_paths={[str(p) for p in self.knowledge_paths]})"
@@ -103,6 +105,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         bot_admins=frozenset(part.strip() for part in get("BOT_ADMINS").split(",") if part.strip()),
         port=_port(get("PORT")),
         schedule_check_seconds=_seconds("SCHEDULE_CHECK_SECONDS", get("SCHEDULE_CHECK_SECONDS"), 5.0),
+        schedule_send_timeout=_seconds("SCHEDULE_SEND_TIMEOUT_SECONDS", get("SCHEDULE_SEND_TIMEOUT_SECONDS"), 30.0),
     )
 
 

@@ -5,7 +5,7 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,9 @@ CHECK_SECONDS = 5.0
 # database thread or the network for long, and a tick after a full wave follows at once.
 BATCH = 100
 SENDS_IN_FLIGHT = 10
+# A claim this many send timeouts old with no outcome belongs to a process that died mid-send.
+STALE_CLAIMS = 4
+RECOVERED, MISSED_POST, UNRESOLVED = "recovered", "missed", "unresolved"
 # Waits before the 2nd, 3rd and 4th attempt of a send that failed for a passing reason (rate limit, network).
 RETRY_DELAYS = (30, 120, 480)
 SEND_TIMEOUT = 30.0
@@ -34,7 +37,7 @@ PAUSED, REVEALED, TAKEN, WAITING = "paused", "revealed", "taken", "waiting"
 
 class SendError(Exception):
     """A publisher could not send; `permanent` pauses the schedule, anything else is retried with backoff
-    unless `retry` is False (then only this post is marked failed)."""
+    unless `retry` is False: then the post may be in the channel, and it is looked for before anything else."""
 
     def __init__(self, reason: str, permanent: bool = False, retry_after: float | None = None, retry: bool = True):
         super().__init__(reason)
@@ -51,11 +54,16 @@ class SendError(Exception):
 
 
 class Publisher(Protocol):
-    """What a platform adapter gives the scheduler; each method returns or takes a message reference."""
+    """What a platform adapter gives the scheduler; each method returns or takes a message reference.
 
-    async def post_tip(self, channel: str, tip: Tip) -> str: ...
+    A post carries its post id in a way `find_post` can read back from the channel (Slack message metadata, a
+    marker in a Discord embed's footer), so a post whose send outcome is unknown is looked for, not resent."""
 
-    async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard) -> str: ...
+    async def post_tip(self, channel: str, tip: Tip, post_id: int) -> str: ...
+
+    async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard, post_id: int) -> str: ...
+
+    async def find_post(self, channel: str, post_id: int) -> str | None: ...
 
     async def update_quiz(self, channel: str, message_ref: str, quiz_id: int, result: QuizResult) -> None: ...
 
@@ -142,6 +150,7 @@ class Wave:
     reveals: list[tuple[Quiz, QuizResult]]
     report: Counter
     more: bool = False
+    unknown: list[tuple[Schedule, Post, Tip | QuizCard]] = field(default_factory=list)
 
 
 class Scheduler:
@@ -202,6 +211,7 @@ class Scheduler:
         """Everything due at `now`, each channel on its own so a slow or failing one does not hold up the rest."""
         wave = await self.db.run(self._claim_wave, now)
         jobs = [self._send_post(schedule, post, content, now) for schedule, post, content in wave.posts]
+        jobs += [self._resolve(schedule, post, content, now) for schedule, post, content in wave.unknown]
         jobs += [self._reveal(quiz, result, now) for quiz, result in wave.reveals]
         report = wave.report
         for outcome in await asyncio.gather(*jobs, return_exceptions=True):
@@ -248,43 +258,56 @@ class Scheduler:
                 continue
             self._add_post(wave, item.schedule, self.schedules.post(post_id))
         for post in self.schedules.retries_due(now):
-            self._claim_retry(wave, post)
+            self._claim_retry(wave, post, now)
+        for post in self.schedules.unresolved(now, now - timedelta(seconds=STALE_CLAIMS * self.send_timeout)):
+            self._claim_retry(wave, post, now, wave.unknown)
         self.quizzes.close_due(now)
         for quiz in self.quizzes.reveals_due(now):
             if quiz.platform in self.publishers and self.quizzes.claim_reveal(quiz):
                 wave.reveals.append((quiz, self.quizzes.result(quiz.id)))
         return wave
 
-    def _claim_retry(self, wave: Wave, post: Post) -> None:
+    def _claim_retry(self, wave: Wave, post: Post, now: datetime, into: list | None = None) -> None:
+        """Takes a post to send again (or, `into` wave.unknown, to look for first) if no other process has."""
         schedule = self.schedules.schedule(post.schedule_id)
         if schedule is not None and schedule.platform not in self.publishers:
             wave.report[WAITING] += 1
-        elif not self.schedules.claim_retry(post):
+        elif not self.schedules.claim_retry(post, now):
             wave.report[TAKEN] += 1
-        elif schedule is None or not schedule.is_active:
+        elif schedule is None or (not schedule.is_active and into is None):
             wave.report[self._give_up(schedule, self.schedules.post(post.id), "the schedule was turned off",
                                       False)] += 1
         else:
-            self._add_post(wave, schedule, self.schedules.post(post.id))
+            self._add_post(wave, schedule, self.schedules.post(post.id), wave.posts if into is None else into)
 
-    def _add_post(self, wave: Wave, schedule: Schedule, post: Post) -> None:
+    def _add_post(self, wave: Wave, schedule: Schedule, post: Post, into: list | None = None) -> None:
         content = self.daily.tip_of(post.entry_id) if schedule.kind == TIP else self.daily.card_of(post)
         if content is None:
             reason = f"entry {post.entry_id} is no longer in the knowledge"
             wave.report[self._give_up(schedule, post, reason, False)] += 1
         else:
-            wave.posts.append((schedule, post, content))
+            (wave.posts if into is None else into).append((schedule, post, content))
 
     async def _send_post(self, schedule: Schedule, post: Post, content: Tip | QuizCard, now: datetime) -> str:
         publisher = self.publishers[schedule.platform]
+        started = asyncio.get_running_loop().time()
         if isinstance(content, Tip):
-            ref, error = await self._attempt(lambda: publisher.post_tip(schedule.channel, content))
+            send = lambda: publisher.post_tip(schedule.channel, content, post.id)  # noqa: E731
         else:
-            ref, error = await self._attempt(lambda: publisher.post_quiz(schedule.channel, post.quiz_id, content))
+            send = lambda: publisher.post_quiz(schedule.channel, post.quiz_id, content, post.id)  # noqa: E731
+        ref, error = await self._attempt(send, may_have_posted=True)
         if error is None:
             await self.db.run(self.daily.mark_sent, schedule, post, ref, now)
             log.info("posted %s to %s:%s for %s", schedule.kind, schedule.platform, schedule.channel, post.local_date)
             return SENT
+        if not error.retry and not error.permanent:
+            # It may be in the channel: the next tick looks for it there before anything is sent again.
+            await self.db.run(self.schedules.mark_unknown, post.id, error.reason)
+            log.warning("%s to %s:%s: %s; will look in the channel for it", schedule.kind, schedule.platform,
+                        schedule.channel, error.reason)
+            return UNRESOLVED
+        # Backoff counts from the failure, not from when this tick began.
+        now = now + timedelta(seconds=asyncio.get_running_loop().time() - started)
         retry_at = self._retry_at(post.attempts, error, now)
         if retry_at is not None:
             await self.db.run(self.schedules.mark_retry, post.id, error.reason, retry_at)
@@ -332,14 +355,44 @@ class Scheduler:
         log.warning("gave up revealing quiz %s in %s:%s: %s", quiz.id, quiz.platform, quiz.channel, error.reason)
         return FAILED
 
-    async def _attempt(self, send: Callable[[], Awaitable]) -> tuple[object, SendError | None]:
+    async def _resolve(self, schedule: Schedule, post: Post, content: Tip | QuizCard, now: datetime) -> str:
+        """A post whose send outcome is unknown: in the channel -> sent; not there -> sent now if it is still the
+        same local day, else missed. Never sent blindly a second time."""
+        publisher = self.publishers[schedule.platform]
+        ref, error = await self._attempt(lambda: publisher.find_post(schedule.channel, post.id))
+        same_day = schedule.is_active and due_date(schedule, now) == post.local_date
+        if error is not None:
+            if same_day:
+                look_again = now + timedelta(seconds=self.retry_delays[0])
+                await self.db.run(self.schedules.mark_unknown, post.id, f"cannot look in the channel: {error.reason}",
+                                  look_again)
+                return UNRESOLVED
+            return await self.db.run(self._miss, post, f"cannot tell whether it was posted ({error.reason})")
+        if ref:
+            await self.db.run(self.daily.mark_sent, schedule, post, ref, now)
+            log.info("post %s was in %s:%s after all; marked sent", post.id, schedule.platform, schedule.channel)
+            return RECOVERED
+        if same_day:
+            return await self._send_post(schedule, post, content, now)
+        return await self.db.run(self._miss, post, "not posted, and its day is over")
+
+    def _miss(self, post: Post, reason: str) -> str:
+        self.schedules.mark_missed(post.id, reason)
+        if post.quiz_id is not None:
+            self.quizzes.delete_quiz(post.quiz_id)
+        log.warning("post %s missed: %s", post.id, reason)
+        return MISSED_POST
+
+    async def _attempt(self, send: Callable[[], Awaitable],
+                       may_have_posted: bool = False) -> tuple[object, SendError | None]:
         async with self._sending:
             try:
                 return await asyncio.wait_for(send(), self.send_timeout), None
             except SendError as error:
                 return None, error
             except asyncio.TimeoutError:
-                return None, SendError(f"no answer within {self.send_timeout:g} s")
+                # A request cut off by the timeout may still have been accepted: a new post is looked for first.
+                return None, SendError(f"no answer within {self.send_timeout:g} s", retry=not may_have_posted)
             except Exception as error:
                 # A bug in one publisher must not stop the other channels' posts; logged and retried like a blip.
                 log.exception("publisher raised an unexpected error")

@@ -47,7 +47,7 @@ def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bo
 def build_scheduler(bot: Bot, publishers: Mapping[str, Publisher] | None = None) -> Scheduler:
     """The scheduler over the bot's own database and knowledge; each platform registers its publisher."""
     return Scheduler(bot.storage, bot.daily, publishers, interval=bot.settings.schedule_check_seconds,
-                     metrics=bot.service.metrics)
+                     send_timeout=bot.settings.schedule_send_timeout, metrics=bot.service.metrics)
 
 
 def platform(name: str):

@@ -152,6 +152,7 @@ class DiscordStandIn(DiscordGateway):
             ("GET", r"/oauth2/applications/@me", lambda body: as_json(application())),
             ("PUT", r"/applications/\d+(?:/guilds/(?P<guild>\d+))?/commands", self._put_commands),
             ("POST", r"/channels/(?P<channel>\d+)/messages", self._post_message),
+            ("GET", r"/channels/(?P<channel>\d+)/messages", self._channel_history),
             ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<message_id>\d+)", self._edit_message),
             ("POST", r"/interactions/(?P<interaction>\d+)/(?P<token>[^/]+)/callback", self._post_callback),
             ("POST", r"/webhooks/\d+/(?P<token>[^/]+)", self._post_followup),
@@ -189,6 +190,10 @@ class DiscordStandIn(DiscordGateway):
         nonce = body.get("nonce") if body.get("enforce_nonce") else None
         earlier = next((message for message in self.messages if nonce and message.get("nonce") == nonce), None)
         return as_json(earlier or self._store_message(channel, body))
+
+    def _channel_history(self, body, channel) -> web.Response:
+        """The channel's messages, newest first, as GET /channels/{id}/messages answers (limit honoured by callers)."""
+        return as_json([message for message in reversed(self.messages) if message["channel_id"] == channel][:100])
 
     def _edit_message(self, body, channel, message_id) -> web.Response:
         message = self.message(message_id)

@@ -137,6 +137,10 @@ class SlackStandIn:
         """The next call of `method` is read, then its connection is closed without an answer."""
         self.scripts[method].append("drop")
 
+    def lose_answer_next(self, method: str) -> None:
+        """The next call of `method` is carried out (a message is posted), then the answer is lost on the way."""
+        self.scripts[method].append("lose")
+
     async def record(self, call: Call) -> None:
         async with self.changed:
             self.calls.append(call)
@@ -178,6 +182,9 @@ class SlackStandIn:
             return web.json_response(answer, status=429, headers={"Retry-After": script.split(":")[1]})
         answer = self.answer_for(method, params)
         await self.record(Call(method, params, answer, token_kind=token_kind))
+        if script == "lose":
+            request.transport.close()
+            raise ConnectionResetError("answer lost by the stand-in")
         return web.json_response(answer)
 
     def answer_for(self, method: str, params: dict) -> dict:
@@ -195,6 +202,13 @@ class SlackStandIn:
         if method == "chat.postEphemeral":
             problems = block_problems(params.get("blocks", []))
             return {"ok": False, "error": "invalid_blocks"} if problems else {"ok": True, "message_ts": "1.0"}
+        if method == "conversations.history":
+            # Newest first, as Slack answers; metadata only when asked for, as Slack does.
+            posted = [post for post in self.successful("chat.postMessage") if post.get("channel") == params.get("channel")
+                      and not post.get("thread_ts")]
+            keep = ("ts", "text", "metadata") if params.get("include_all_metadata") in (True, "true", "1") else ("ts", "text")
+            messages = [{key: post[key] for key in keep if key in post} for post in reversed(posted)]
+            return {"ok": True, "messages": messages[: int(params.get("limit") or 100)], "has_more": False}
         if method == "users.info":
             user = self.users.get(params.get("user"))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}

@@ -20,11 +20,11 @@ async def test_every_entrys_tip_and_quiz_are_accepted_by_discord(discord_client,
     entries = discord_bot.responder.knowledge.entries
     rng = random.Random(7)
     for number, entry in enumerate(entries):
-        await publisher.post_tip(HERE, Tip(entry, discord_bot.responder.related_to(entry)))
+        await publisher.post_tip(HERE, Tip(entry, discord_bot.responder.related_to(entry)), 1)
         for form in (PICK_ANSWER, PICK_QUESTION):
             card = build_quiz(entries, rng, entry=entry, form=form)
             quiz_id = 2 * number + (form == PICK_QUESTION)
-            quiz_message = await publisher.post_quiz(HERE, quiz_id, card)
+            quiz_message = await publisher.post_quiz(HERE, quiz_id, card, quiz_id)
             # Many winners: the reveal names up to 50 and counts the rest.
             winners = tuple(str(4400000000000001000 + person) for person in range(80))
             result = QuizResult(card, 100, winners)
@@ -38,7 +38,7 @@ async def test_every_entrys_tip_and_quiz_are_accepted_by_discord(discord_client,
 
 async def test_a_very_long_entry_is_shortened_to_fit_a_tip(discord_client, discord_server):
     assert len(LONG_ENTRY.question) > 256 and len(LONG_ENTRY.answer_text) > 4096
-    await DiscordPublisher(discord_client).post_tip(HERE, Tip(LONG_ENTRY))
+    await DiscordPublisher(discord_client).post_tip(HERE, Tip(LONG_ENTRY), 1)
     [message] = discord_server.messages
     [embed] = message["embeds"]
     assert len(embed["title"]) <= 256 and embed["title"].endswith("…")

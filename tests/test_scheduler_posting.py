@@ -31,7 +31,7 @@ class RecordingPublisher:
         self.failures = failures or {}
         self.gates: dict[str, asyncio.Event] = {}
 
-    async def post_tip(self, channel, tip):
+    async def post_tip(self, channel, tip, post_id=0):
         if channel in self.gates:
             await self.gates[channel].wait()
         if self.failures.get(channel):
@@ -134,7 +134,7 @@ from bot.wiring import build_scheduler
 name, log_path, go_path, now = sys.argv[1:5]
 
 class FilePublisher:
-    async def post_tip(self, channel, tip):
+    async def post_tip(self, channel, tip, post_id=0):
         with open(log_path, "a") as log:
             log.write(json.dumps([name, channel]) + "\\n")
         return channel

@@ -28,7 +28,7 @@ class RecordingPublisher:
         if self.failures.get(method):
             raise self.failures[method].pop(0)
 
-    async def post_quiz(self, channel, quiz_id, card):
+    async def post_quiz(self, channel, quiz_id, card, post_id=0):
         self._fail_if_scripted("post_quiz")
         self.quizzes.append((channel, quiz_id, card))
         return f"{channel}/quiz-{quiz_id}"

@@ -10,9 +10,11 @@ def test_slack_manifest_matches_what_the_bot_answers(repo_root):
     settings = manifest["settings"]
 
     assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_mention", "message.im"]
-    # users:read for the admin check and winners' names; no chat:write.public: a removed bot stays out.
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["app_mentions:read", "chat:write", "commands",
-                                                                  "im:history", "users:read"]
+    # users:read for the admin check and winners' names; channels/groups:history to find a post whose send
+    # outcome is unknown; no chat:write.public: a removed bot stays out.
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
+        "app_mentions:read", "channels:history", "chat:write", "commands", "groups:history", "im:history",
+        "users:read"]
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == COMMAND and len(command["description"]) <= 100
     assert settings["interactivity"]["is_enabled"] is True

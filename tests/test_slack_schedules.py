@@ -115,18 +115,46 @@ async def test_a_rate_limit_the_client_did_not_wait_out_is_retried_after_slacks_
     assert len(scene.slack.successful("chat.postMessage")) == 1
 
 
-async def test_a_tip_whose_connection_dropped_mid_post_is_not_sent_again(settings_for):
+async def test_a_tip_whose_answer_was_lost_after_slack_posted_it_is_found_and_not_sent_again(settings_for):
+    async with slack_with_scheduler(settings_for) as scene:
+        scene.schedule("tip")
+        scene.slack.lose_answer_next("chat.postMessage")
+        first = await scene.run(MONDAY_9)
+        second = await scene.run(MONDAY_9 + timedelta(minutes=1))
+        [post] = scene.scheduler.schedules.posts()
+        [schedule] = scene.scheduler.schedules.schedules()
+
+    assert (first, second) == ({"unresolved": 1}, {"recovered": 1})
+    assert len(scene.slack.attempts("chat.postMessage")) == 1
+    [posted] = scene.slack.successful("chat.postMessage")
+    assert post.status == "sent" and post.message_ref == posted["ts"]
+    assert posted["metadata"] == {"event_type": "backend_bot_post", "event_payload": {"post_id": post.id}}
+    assert schedule.is_active  # tomorrow's tip still goes out
+
+
+async def test_a_tip_dropped_before_slack_took_it_is_looked_for_then_sent_once(settings_for):
     async with slack_with_scheduler(settings_for) as scene:
         scene.schedule("tip")
         scene.slack.drop_next("chat.postMessage")
         await scene.run(MONDAY_9)
-        await scene.run(MONDAY_9 + timedelta(hours=1))
+        second = await scene.run(MONDAY_9 + timedelta(minutes=1))
         [post] = scene.scheduler.schedules.posts()
-        [schedule] = scene.scheduler.schedules.schedules()
 
-    assert len(scene.slack.attempts("chat.postMessage")) == 1
-    assert post.status == "failed" and "may have been posted" in post.reason
-    assert schedule.is_active  # tomorrow's tip still goes out
+    assert second == {"sent": 1}
+    assert len(scene.slack.attempts("conversations.history")) == 1
+    assert len(scene.slack.successful("chat.postMessage")) == 1 and post.status == "sent"
+
+
+async def test_an_unknown_outcome_found_out_only_the_next_day_is_marked_missed_not_sent(settings_for):
+    async with slack_with_scheduler(settings_for) as scene:
+        scene.schedule("tip")
+        scene.slack.drop_next("chat.postMessage")
+        await scene.run(MONDAY_9)
+        later = await scene.run(MONDAY_9 + timedelta(days=1) - timedelta(minutes=30))
+        [first, *_] = scene.scheduler.schedules.posts()
+
+    assert later["missed"] == 1
+    assert first.status == "missed" and "day is over" in first.reason
 
 
 async def test_run_slack_gives_the_scheduler_its_publisher_once_connected(settings_for):

@@ -16,7 +16,7 @@ class TipRecorder:
     def __init__(self):
         self.tips: dict[str, list[str]] = {}
 
-    async def post_tip(self, channel, tip):
+    async def post_tip(self, channel, tip, post_id=0):
         self.tips.setdefault(channel, []).append(tip.entry.id)
         return "ref"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 from .database import Database, StorageError, stamp, utc_now
 from .questions import VERDICTS, QuestionLog
 from .quizzes import Quiz, QuizStorage
-from .schedules import FAILED, RETRY, SENDING, SENT, Post, Schedule, ScheduleStorage
+from .schedules import FAILED, MISSED, RETRY, SENDING, SENT, UNKNOWN, Post, Schedule, ScheduleStorage
 
 __all__ = ["Database", "StorageError", "stamp", "utc_now", "VERDICTS", "QuestionLog", "Quiz", "QuizStorage",
-           "FAILED", "RETRY", "SENDING", "SENT", "Post", "Schedule", "ScheduleStorage", "Storage", "open_storage"]
+           "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage", "open_storage"]
 
 
 @dataclass

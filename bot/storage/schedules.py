@@ -10,7 +10,10 @@ from ..core.knowledge import Entry
 from ..core.tips import is_round_over, next_tip
 from .database import Database, stamp
 
-SENDING, RETRY, SENT, FAILED = "sending", "retry", "sent", "failed"
+# A post is claimed as `sending`; then it is `sent`, waits as `retry`, or ends `failed`. When a send's outcome is
+# not known (a timeout, a dropped connection, a process killed mid-send) it is `unknown` until the channel is
+# looked in: found there it is `sent`; not found, it is sent again the same local day, or else `missed`.
+SENDING, RETRY, SENT, FAILED, UNKNOWN, MISSED = "sending", "retry", "sent", "failed", "unknown", "missed"
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,13 @@ class Post:
     entry_id: str | None
     quiz_id: int | None
 
+    claimed_at: datetime | None = None
+
     @classmethod
     def from_row(cls, row: dict) -> "Post":
+        claimed = datetime.fromisoformat(row["claimed_at"]) if row["claimed_at"] else None
         return cls(row["id"], row["schedule_id"], row["local_date"], row["status"], row["attempts"],
-                   row["reason"] or "", row["message_ref"], row["entry_id"], row["quiz_id"])
+                   row["reason"] or "", row["message_ref"], row["entry_id"], row["quiz_id"], claimed)
 
 
 class ScheduleStorage:
@@ -156,10 +162,27 @@ class ScheduleStorage:
                          [RETRY, stamp(now)])
         return [Post.from_row(row) for row in rows]
 
-    def claim_retry(self, post: Post) -> bool:
-        """True when this process takes the retry; the attempt count makes a second taker lose."""
-        sql = "UPDATE posts SET status = ?, attempts = attempts + 1 WHERE id = ? AND status = ? AND attempts = ?"
-        return self.db.execute(sql, [SENDING, post.id, RETRY, post.attempts]).rowcount == 1
+    def claim_retry(self, post: Post, now: datetime | None = None) -> bool:
+        """True when this process takes the retry (or the resolution of an unknown outcome); the attempt count
+        makes a second taker lose."""
+        sql = "UPDATE posts SET status = ?, attempts = attempts + 1, claimed_at = ? " \
+              "WHERE id = ? AND status = ? AND attempts = ?"
+        return self.db.execute(sql, [SENDING, stamp(now), post.id, post.status, post.attempts]).rowcount == 1
+
+    def mark_unknown(self, post_id: int, reason: str, look_again_at: datetime | None = None) -> None:
+        self.db.execute("UPDATE posts SET status = ?, reason = ?, next_attempt_at = ? WHERE id = ?",
+                        [UNKNOWN, reason, stamp(look_again_at) if look_again_at else None, post_id])
+
+    def mark_missed(self, post_id: int, reason: str) -> None:
+        self.db.execute("UPDATE posts SET status = ?, reason = ? WHERE id = ?", [MISSED, reason, post_id])
+
+    def unresolved(self, now: datetime, stale_before: datetime) -> list[Post]:
+        """Posts whose outcome is unknown (marked so, and due a look), or claimed for sending before
+        `stale_before` by a process that never said how it went (it was killed, or the machine went down)."""
+        sql = """SELECT * FROM posts WHERE (status = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
+                 OR (status = ? AND claimed_at < ?) ORDER BY id"""
+        rows = self.db.rows(sql, [UNKNOWN, stamp(now), SENDING, stamp(stale_before)])
+        return [Post.from_row(row) for row in rows]
 
     def post(self, post_id: int) -> Post | None:
         found = self.db.rows("SELECT * FROM posts WHERE id = ?", [post_id])

@@ -65,7 +65,8 @@ class DiscordFrontDoor(discord.Client):
     async def on_disconnect(self) -> None:
         # discord.py reconnects by itself; until it has, /healthz says so.
         self.link.state = DISCONNECTED
-        log.warning("discord: gateway connection lost; reconnecting")
+        if not self.is_closed():
+            log.warning("discord: gateway connection lost; reconnecting")
 
     async def on_message(self, message: discord.Message) -> None:
         if not is_for_me(message, self.user):

@@ -10,7 +10,7 @@ import discord
 from ...core.quiz import QuizCard, QuizResult
 from ...core.tips import Tip
 from ...scheduler import SendError
-from .render_daily import render_quiz, render_quiz_result, render_reveal, render_tip
+from .render_daily import post_marker, render_quiz, render_quiz_result, render_reveal, render_tip
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 UNKNOWN_MESSAGE = 10008
 # Discord's limit on a nonce's length.
 MAX_NONCE = 25
+# How far back a post whose send outcome is unknown is looked for: a day's channel traffic, newest first.
+LOOK_BACK = 100
 # 403: the bot was removed from the channel or lost a permission there; 404: the channel is gone.
 CHANNEL_GONE = (403, 404)
 
@@ -32,17 +34,27 @@ class DiscordPublisher:
         # A partial channel needs no cache and no extra request: posting is one REST call.
         return self.client.get_partial_messageable(int(channel))
 
-    async def post_tip(self, channel: str, tip: Tip) -> str:
+    async def post_tip(self, channel: str, tip: Tip, post_id: int) -> str:
         async with discord_errors():
-            message = await self.channel(channel).send(nonce=nonce_for("tip", channel, tip.entry.id),
-                                                       **render_tip(tip).as_message())
+            message = await self.channel(channel).send(nonce=nonce_for("tip", channel, post_id),
+                                                       **render_tip(tip, post_id).as_message())
         return str(message.id)
 
-    async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard) -> str:
+    async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard, post_id: int) -> str:
         async with discord_errors():
             message = await self.channel(channel).send(nonce=nonce_for("quiz", channel, quiz_id),
-                                                       **render_quiz(quiz_id, card).as_message())
+                                                       **render_quiz(quiz_id, card, post_id).as_message())
         return str(message.id)
+
+    async def find_post(self, channel: str, post_id: int) -> str | None:
+        """The id of the bot's message in the channel whose footer carries this post's marker, or None."""
+        marker = post_marker(post_id)
+        async with discord_errors():
+            async for message in self.channel(channel).history(limit=LOOK_BACK):
+                footers = [embed.footer.text or "" for embed in message.embeds]
+                if message.author.id == self.client.user.id and any(text.endswith(marker) for text in footers):
+                    return str(message.id)
+        return None
 
     async def update_quiz(self, channel: str, message_ref: str, quiz_id: int, result: QuizResult) -> None:
         message = self.channel(channel).get_partial_message(int(message_ref))

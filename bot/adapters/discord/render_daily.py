@@ -21,21 +21,27 @@ QUIZ_FOOTER = ("One answer per person; only you see whether you were right. "
 QUIZ_TEMPLATE = r"bb:quiz:(?P<quiz_id>\d{1,19}):(?P<letter>[A-D])"
 
 
-def render_tip(tip: Tip) -> Rendered:
+def post_marker(post_id: int | None) -> str:
+    """What a scheduled post's footer ends with, so the post can be found in the channel after a crash."""
+    return f" · post {post_id}" if post_id else ""
+
+
+def render_tip(tip: Tip, post_id: int | None = None) -> Rendered:
     """The tip as an answer looks, headed "Tip of the day", with its related-question buttons."""
     entry = tip.entry
     embed = discord.Embed(title=clip(entry.question, MAX_TITLE), description=clip(entry.answer_text, MAX_DESCRIPTION),
                           colour=COLOURS[ANSWERED])
     embed.set_author(name=clip(tip.title, MAX_TITLE))
-    embed.set_footer(text=clip(f"backend-bot knowledge base · entry: {entry.id}", MAX_FOOTER))
+    embed.set_footer(text=clip(f"backend-bot knowledge base · entry: {entry.id}", MAX_FOOTER - 30)
+                     + post_marker(post_id))
     view = discord.ui.View(timeout=None)
     add_answer_buttons(view, tip.related, discord.ButtonStyle.secondary)
     return Rendered(embed, view)
 
 
-def render_quiz(quiz_id: int, card: QuizCard) -> Rendered:
+def render_quiz(quiz_id: int, card: QuizCard, post_id: int | None = None) -> Rendered:
     embed = discord.Embed(title=QUIZ_TITLE, description=clip(card.body, MAX_DESCRIPTION), colour=QUIZ_COLOUR)
-    embed.set_footer(text=QUIZ_FOOTER)
+    embed.set_footer(text=QUIZ_FOOTER + post_marker(post_id))
     view = discord.ui.View(timeout=None)
     for letter, label in card.button_labels():
         view.add_item(QuizButton(quiz_id, letter, button_label(letter, label)))

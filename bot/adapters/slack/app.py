@@ -148,7 +148,9 @@ async def run_slack(service: Service, settings: Settings, scheduler: Scheduler |
         def on_ready() -> None:
             link.state = CONNECTED
             if scheduler is not None:
-                scheduler.register(events.PLATFORM, SlackPublisher(app.client))
+                client = build_web_client(settings.slack.bot_token, settings.slack.api_url, session,
+                                          wait_out_rate_limits=False)
+                scheduler.register(events.PLATFORM, SlackPublisher(client))
 
         if mode == "socket":
             await serve_socket_mode(app, settings.slack.app_token, on_ready, link)

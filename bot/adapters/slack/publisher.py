@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 
 # A quiz message someone deleted cannot show the answer, but the reveal post still can.
 GONE_MESSAGE = ("message_not_found", "cant_update_message")
+# Each scheduled post carries its post id in message metadata, read back by conversations.history after a crash.
+POST_EVENT = "backend_bot_post"
+# How far back a post is looked for: a day's channel traffic, newest first.
+LOOK_BACK = 200
 
 
 def retry_after_of(headers) -> float | None:
@@ -40,6 +44,10 @@ def send_error(error: SlackApiError) -> SendError:
     return SendError.for_reason(code)
 
 
+def marker(post_id: int) -> dict:
+    return {"event_type": POST_EVENT, "event_payload": {"post_id": post_id}}
+
+
 def display_name(user: dict) -> str:
     profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
     for name in (profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name")):
@@ -54,11 +62,27 @@ class SlackPublisher:
     def __init__(self, client: AsyncWebClient):
         self.client = client
 
-    async def post_tip(self, channel: str, tip: Tip) -> str:
-        return await self._post(channel, render_tip(tip))
+    async def post_tip(self, channel: str, tip: Tip, post_id: int) -> str:
+        return await self._post(channel, {**render_tip(tip), "metadata": marker(post_id)})
 
-    async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard) -> str:
-        return await self._post(channel, render_quiz(quiz_id, card))
+    async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard, post_id: int) -> str:
+        return await self._post(channel, {**render_quiz(quiz_id, card), "metadata": marker(post_id)})
+
+    async def find_post(self, channel: str, post_id: int) -> str | None:
+        """The `ts` of the channel's message that carries this post id, or None when it is not there."""
+        try:
+            response = await self.client.conversations_history(channel=channel, limit=LOOK_BACK,
+                                                               include_all_metadata=True)
+        except SlackApiError as error:
+            raise send_error(error) from error
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise SendError(f"cannot reach Slack: {type(error).__name__}") from error
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == POST_EVENT and \
+                    (metadata.get("event_payload") or {}).get("post_id") == post_id:
+                return str(message.get("ts"))
+        return None
 
     async def update_quiz(self, channel: str, message_ref: str, quiz_id: int, result: QuizResult) -> None:
         try:
@@ -99,7 +123,7 @@ class SlackPublisher:
         except ClientConnectorError as error:
             raise SendError(f"cannot connect to Slack: {type(error).__name__}") from error
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            # chat.postMessage has no idempotency key: the post may be in the channel, and a retry could double it.
+            # chat.postMessage has no idempotency key: the post may be in the channel, and is looked for there.
             raise SendError(f"the connection dropped while posting ({type(error).__name__}); it may have been "
-                            "posted, so it is not sent again", retry=False) from error
+                            "posted", retry=False) from error
         return str(response["ts"])

@@ -49,15 +49,20 @@ def is_posting_method(url: str) -> bool:
     return url.rstrip("/").rsplit("/", 1)[-1] in POSTING_METHODS
 
 
-def retry_handlers(is_posting: Callable[[str], bool]) -> list:
+def retry_handlers(is_posting: Callable[[str], bool], wait_out_rate_limits: bool = True) -> list:
     # Slack answers 429 with Retry-After; slack_sdk waits that long (plus up to 1 s of jitter) and tries again.
-    return [PostOnceRetryHandler(is_posting), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+    handlers = [PostOnceRetryHandler(is_posting)]
+    return handlers + [AsyncRateLimitErrorRetryHandler(max_retry_count=3)] if wait_out_rate_limits else handlers
 
 
-def build_web_client(token: str, base_url: str, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
-    """With `session`, every Web API call reuses its connections; without, slack_sdk opens one per call."""
+def build_web_client(token: str, base_url: str, session: aiohttp.ClientSession | None = None,
+                     wait_out_rate_limits: bool = True) -> AsyncWebClient:
+    """With `session`, every Web API call reuses its connections; without, slack_sdk opens one per call.
+
+    The scheduler's client does not wait out rate limits inside a call: a 429 comes back at once, and the
+    scheduler tries again after Retry-After, outside any send timeout that could cut off an accepted post."""
     return AsyncWebClient(token=token, base_url=base_url, session=session,
-                          retry_handlers=retry_handlers(is_posting_method))
+                          retry_handlers=retry_handlers(is_posting_method, wait_out_rate_limits))
 
 
 async def post_message(client: AsyncWebClient, channel: str, thread: str | None, message: dict) -> str:
