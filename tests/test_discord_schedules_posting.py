@@ -115,3 +115,18 @@ async def test_a_post_whose_response_was_lost_is_not_posted_twice_when_retried(d
     assert first.body["nonce"] == retried.body["nonce"]
     [message] = discord_server.messages
     assert discord_scheduler.quizzes.quiz(post.quiz_id).message_ref == message["id"]
+
+
+async def test_a_post_made_by_a_process_that_died_before_hearing_back_is_found_not_sent_again(discord_scheduler,
+                                                                                               discord_server):
+    schedule_here(discord_scheduler, "tip")
+    # The first process claims the post and sends it; Discord takes it, and the process dies before it hears.
+    wave = await discord_scheduler.db.run(discord_scheduler._claim_wave, MONDAY_9)
+    [(schedule, post, tip)] = wave.posts
+    await discord_scheduler.publishers["discord"].post_tip(schedule.channel, tip, post.id)
+    report = await discord_scheduler.run_once(MONDAY_9 + timedelta(minutes=3))
+    [stored] = discord_scheduler.schedules.posts()
+    [message] = discord_server.messages
+    assert report == {"recovered": 1}
+    assert (stored.status, stored.message_ref) == ("sent", message["id"])
+    assert message["embeds"][0]["footer"]["text"].endswith(f" · post {post.id}")
