@@ -75,11 +75,17 @@ class Service:
     async def ask(self, request: Request) -> Reply | Note | None:
         """The reply to a question, logged; None for a repeated delivery of an event already taken on."""
         started = time.monotonic()
-        if request.event_id and not await self._is_first_delivery(request.platform, request.event_id):
-            log.info("%s event %s was delivered again; not answered twice", request.platform, request.event_id)
-            self.metrics.deduplicated.labels(request.platform).inc()
-            return None
-        return await self._logged(request, self.responder.reply_to(request.text), started)
+        if request.event_id and not self._is_new_here(request):
+            return self._repeated(request)
+        reply = self.responder.reply_to(request.text)
+        if not request.event_id:
+            return await self._logged(request, reply, started)
+        # One transaction claims the event and logs the question: a retry, here or in another process, finds the
+        # claim; a question is never logged without it.
+        question_id = await self.db.run(self.storage.questions.log_first_delivery, request, reply, self.clock())
+        if question_id is None:
+            return self._repeated(request)
+        return self._counted(request, replace(reply, question_id=question_id), started)
 
     @politely("answer a chosen entry")
     async def follow(self, request: Request, entry_id: str) -> Reply | Note:
@@ -137,10 +143,18 @@ class Service:
 
     async def _logged(self, request: Request, reply: Reply, started: float) -> Reply:
         question_id = await self.db.run(self.storage.questions.log_question, request, reply, self.clock())
+        return self._counted(request, replace(reply, question_id=question_id), started)
+
+    def _counted(self, request: Request, reply: Reply, started: float) -> Reply:
         outcome = reply.status if reply.intent == Intent.QUESTION else reply.intent
         self.metrics.questions.labels(request.platform, outcome).inc()
         self.metrics.reply_seconds.labels(request.platform).observe(time.monotonic() - started)
-        return replace(reply, question_id=question_id)
+        return reply
+
+    def _repeated(self, request: Request) -> None:
+        log.info("%s event %s was delivered again; not answered twice", request.platform, request.event_id)
+        self.metrics.deduplicated.labels(request.platform).inc()
+        return None
 
     async def drained(self, timeout: float) -> bool:
         """Waits until no flow is in progress, up to `timeout` seconds; True when none is."""
@@ -149,16 +163,13 @@ class Service:
             await asyncio.sleep(0.05)
         return not self.in_flight
 
-    async def _is_first_delivery(self, platform: str, event_id: str) -> bool:
-        key = (platform, event_id)
+    def _is_new_here(self, request: Request) -> bool:
+        """False for an event this process has already taken on; the database knows those of other processes
+        and of earlier runs."""
+        key = (request.platform, request.event_id)
         if key in self._events:
             return False
         self._events[key] = None
         while len(self._events) > REMEMBERED_EVENTS:
             self._events.popitem(last=False)
-        try:
-            # The database also knows deliveries taken on before a restart, or by another process.
-            return await self.db.run(self.storage.questions.claim_event, platform, event_id, self.clock())
-        except StorageError as error:
-            log.error("cannot record %s event %s, answering it anyway: %s", platform, event_id, error)
-            return True
+        return True

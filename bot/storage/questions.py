@@ -29,6 +29,15 @@ class QuestionLog:
                      entry_id = excluded.entry_id, given_at = excluded.given_at"""
         self.db.execute(sql, [question_id, user, verdict, entry_id, stamp(now)])
 
+    def log_first_delivery(self, request: Request, reply: Reply, now: datetime | None = None) -> int | None:
+        """Claims the request's event id and logs the question in one transaction: the question's log id, or
+        None when the event was claimed before (a retry, or another process's delivery)."""
+        with self.db.transaction() as tables:
+            sql = "INSERT OR IGNORE INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)"
+            if tables.execute(sql, [request.platform, request.event_id, stamp(now)]).rowcount != 1:
+                return None
+            return self.log_question(request, reply, now)
+
     def claim_event(self, platform: str, event_id: str, now: datetime | None = None) -> bool:
         """True the first time an event id is seen; a retried delivery gets False and is not processed again."""
         sql = "INSERT OR IGNORE INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)"
