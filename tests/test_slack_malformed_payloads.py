@@ -56,3 +56,19 @@ async def test_buttons_with_values_the_bot_did_not_write_get_a_polite_note(setti
     assert all(note["response_type"] == "ephemeral" and "no longer works" in note["text"] for note in notes)
     assert stored == []
     assert len(slack.successful("chat.postMessage")) == 1
+
+
+async def test_signed_clicks_of_the_wrong_shape_and_absurd_timestamps_get_400_or_401_never_500(settings_for):
+    async with slack_over_http(settings_for) as (slack, bot, http):
+        bad_actions = await http.post(urlencode({"payload": json.dumps({"type": "block_actions", "actions": "oops",
+                                                                        "user": {"id": "U0ANN"}})}), FORM)
+        no_user = await http.post(urlencode({"payload": json.dumps({"type": "block_actions",
+                                                                    "actions": [{"action_id": "x"}]})}), FORM)
+        huge_stamp = await http.post("{}", headers={"X-Slack-Request-Timestamp": "9" * 400})
+        other_digits = await http.post("{}", headers={"X-Slack-Request-Timestamp": "١٧٠٠٠٠٠٠٠٠"})
+        await http.send_event(mention(QUESTION, ts="1.9"), event_id="Ev9")
+        [post] = await slack.wait_for_calls("chat.postMessage")
+
+    assert (bad_actions.status, no_user.status) == (400, 400)
+    assert (huge_stamp.status, other_digits.status) == (401, 401)
+    assert post["thread_ts"] == "1.9"

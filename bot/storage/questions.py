@@ -12,12 +12,12 @@ class QuestionLog:
         self.db = db
 
     def log_question(self, request: Request, reply: Reply, now: datetime | None = None) -> int:
-        row = {
-            "asked_at": stamp(now), "platform": request.platform, "channel": request.channel,
-            "user": request.user, "text": request.text[:2000], "status": reply.status, "intent": reply.intent,
-            "entry_id": reply.entry.id if reply.entry else None, "score": reply.score,
-        }
-        return self.db.insert("questions", row)
+        # Plain SQL: this runs for every question, and sqlite-utils' insert reads the table's columns each time.
+        sql = """INSERT INTO questions (asked_at, platform, channel, user, text, status, intent, entry_id, score)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+        values = [stamp(now), request.platform, request.channel, request.user, request.text[:2000], str(reply.status),
+                  str(reply.intent), reply.entry.id if reply.entry else None, reply.score]
+        return self.db.execute(sql, values).lastrowid
 
     def record_feedback(self, question_id: int, user: str, verdict: str, entry_id: str | None = None,
                         now: datetime | None = None) -> None:

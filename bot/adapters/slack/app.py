@@ -36,8 +36,15 @@ def build_slack_app(service: Service, settings: Settings, client: AsyncWebClient
 
     Signatures are checked once, by the HTTP endpoint (transport.build_web_app); Socket Mode needs none."""
     client = client or build_web_client(settings.slack.bot_token, settings.slack.api_url, session)
-    app = AsyncApp(client=client, signing_secret=settings.slack.signing_secret, name="backend-bot",
-                   request_verification_enabled=False, logger=logging.getLogger("bot.adapters.slack.bolt"))
+    bolt_log = logging.getLogger("bot.adapters.slack.bolt")
+    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client's token wins, which it
+    # does by design here; only that start-up line is held back.
+    level, bolt_log.level = bolt_log.level, logging.ERROR
+    try:
+        app = AsyncApp(client=client, signing_secret=settings.slack.signing_secret, name="backend-bot",
+                       request_verification_enabled=False, logger=bolt_log)
+    finally:
+        bolt_log.setLevel(level)
     clicks = Clicks(service, session)
     app.event("app_mention")(answer_mention(service))
     app.event("message")(answer_direct_message(service))

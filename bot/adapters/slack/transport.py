@@ -20,6 +20,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+BODY_SECONDS = 10.0
 HEALTH_PATH = "/healthz"
 # Methods that create a message: Slack has no idempotency key for them, so a blind retry can post twice.
 POSTING_METHODS = ("chat.postMessage", "chat.postEphemeral")
@@ -129,6 +130,12 @@ def check_shape(body) -> None:
     """ValueError for shapes Bolt's own middleware would trip over (answering 500, which Slack retries)."""
     if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
         raise ValueError("event_callback without an event object")
+    if body.get("type") == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions or not all(isinstance(action, dict) for action in actions):
+            raise ValueError("block_actions without a list of actions")
+        if not isinstance(body.get("user"), dict):
+            raise ValueError("block_actions without a user")
 
 
 def events_handler(app: AsyncApp, signing_secret: str):
@@ -136,7 +143,13 @@ def events_handler(app: AsyncApp, signing_secret: str):
     verifier = SignatureVerifier(signing_secret)
 
     async def handle_slack(request: web.Request) -> web.Response:
-        body = await request.read()
+        try:
+            # A client that trickles its body must not hold a connection that real deliveries need.
+            body = await asyncio.wait_for(request.read(), BODY_SECONDS)
+        except asyncio.TimeoutError:
+            log.warning("gave up on a request to %s whose body did not arrive within %g s", EVENTS_PATH,
+                        BODY_SECONDS)
+            return web.Response(status=408, text="request body too slow")
         if not has_valid_signature(verifier, body, request.headers):
             log.warning("rejected a request to %s without a valid Slack signature", EVENTS_PATH)
             return web.Response(status=401, text="invalid signature")
