@@ -158,6 +158,27 @@ def command_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_db(args: argparse.Namespace) -> int:
+    from .storage import Retention, prune, utc_now
+
+    settings = load_settings()
+    storage = open_storage(settings.database)
+    try:
+        if args.db_command == "prune":
+            pruned = prune(storage.db, utc_now(), Retention(question_days=settings.keep_question_days))
+            print("pruned: " + ", ".join(f"{count} {what}" for what, count in pruned.items()))
+            return 0
+        steps = storage.db.rows("SELECT name FROM _sqlite_migrations WHERE migration_set = 'backend-bot' "
+                                "ORDER BY rowid")
+        problem = storage.db.check()
+        print(f"database: SQLite at {settings.database}")
+        print(f"schema: {steps[-1]['name'] if steps else 'none'} ({len(steps)} steps)")
+        print(f"reachable: {'yes' if not problem else problem}")
+        return 0 if not problem else 1
+    finally:
+        storage.close()
+
+
 def command_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
@@ -241,6 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--slack-mode", choices=("socket", "http"),
                        help="Slack over Socket Mode or HTTP mode (default: socket when SLACK_APP_TOKEN is set)")
     serve.set_defaults(run=command_serve)
+    db = commands.add_parser("db", help="the database: check it, or prune old rows")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("check", help="which database is in use, its schema version, and whether it answers")
+    db_commands.add_parser("prune", help="delete questions older than BOT_KEEP_QUESTIONS_DAYS (365), and seen event "
+                                         "ids and finished posts older than 30 days")
+    db.set_defaults(run=command_db)
     health = commands.add_parser("health", help="ask the running serve on this machine whether it is healthy")
     health.add_argument("--port", type=bounded(1, 65535), default=None, help="default: PORT, else 3000")
     health.add_argument("--timeout", type=float, default=3.0)

@@ -59,6 +59,8 @@ class Settings:
     port: int | None = None
     # How often the scheduler looks for due posts; tests set it short instead of waiting out the default.
     schedule_check_seconds: float = 5.0
+    # Days of questions (and their votes) kept; `serve` prunes older ones once a day, `db prune` on demand.
+    keep_question_days: int = 365
     # How long one scheduled send may take before its outcome counts as unknown (and is looked for later).
     schedule_send_timeout: float = 30.0
 
@@ -105,6 +107,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         bot_admins=frozenset(part.strip() for part in get("BOT_ADMINS").split(",") if part.strip()),
         port=_port(get("PORT")),
         schedule_check_seconds=_seconds("SCHEDULE_CHECK_SECONDS", get("SCHEDULE_CHECK_SECONDS"), 5.0),
+        keep_question_days=_days(get("BOT_KEEP_QUESTIONS_DAYS")),
         schedule_send_timeout=_seconds("SCHEDULE_SEND_TIMEOUT_SECONDS", get("SCHEDULE_SEND_TIMEOUT_SECONDS"), 30.0),
     )
 
@@ -131,6 +134,14 @@ def _seconds(name: str, value: str, default: float) -> float:
     if not 0 < seconds <= 3600:
         raise ConfigError(f"{name} must be a number of seconds between 0 and 3600, such as 5 or 0.5, not {value!r}")
     return seconds
+
+
+def _days(value: str) -> int:
+    if not value:
+        return 365
+    if not value.isdecimal() or not 1 <= int(value) <= 36500:
+        raise ConfigError(f"BOT_KEEP_QUESTIONS_DAYS must be a number of days such as 365, not {value!r}")
+    return int(value)
 
 
 def check_slack(slack: SlackSettings) -> str:

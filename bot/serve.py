@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from .adapters.base import Link, Runtime
 from .config import ConfigError, Settings
+from .storage import Retention, StorageError, prune, utc_now
 from .web import OperatorPort
 from .wiring import Bot, build_bot, build_scheduler, configured_platforms
 
@@ -21,6 +22,7 @@ NOTHING_CONFIGURED = (
 DEFAULT_PORT = 3000
 # On SIGTERM, work in flight gets this long to finish before everything is closed.
 DRAIN_SECONDS = 10.0
+PRUNE_SECONDS = 24 * 60 * 60
 
 
 async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: str = "0.0.0.0") -> None:
@@ -44,6 +46,7 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
                                                   operator.mount if port is not None else None)), name=each.name)
              for each in platforms]
     tasks.append(asyncio.create_task(scheduler.run_forever(stop=stop), name="scheduler"))
+    tasks.append(asyncio.create_task(prune_daily(bot, stop), name="retention"))
     stopping = asyncio.create_task(stop.wait())
     log.info("backend-bot started: %s, %d knowledge entries%s", ", ".join(each.name for each in platforms),
              len(bot.responder.knowledge.entries), f", operator port {port}" if port is not None else "")
@@ -62,6 +65,20 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signal_number)
     log.info("stopped")
+
+
+async def prune_daily(bot: Bot, stop: asyncio.Event) -> None:
+    """Old questions, event ids and finished posts go once a day, on the database thread."""
+    keep = Retention(question_days=bot.settings.keep_question_days)
+    while not stop.is_set():
+        try:
+            pruned = await bot.storage.db.run(prune, bot.storage.db, utc_now(), keep)
+            if any(pruned.values()):
+                log.info("pruned %s", ", ".join(f"{count} {what}" for what, count in pruned.items()))
+        except StorageError as error:
+            log.error("could not prune old rows: %s", error)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), PRUNE_SECONDS)
 
 
 def serve(settings: Settings, port: int | None = None, only: list[str] | None = None,

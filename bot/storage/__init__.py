@@ -6,10 +6,11 @@ from pathlib import Path
 from .database import Database, StorageError, stamp, utc_now
 from .questions import VERDICTS, QuestionLog
 from .quizzes import Quiz, QuizStorage
+from .retention import Retention, prune
 from .schedules import FAILED, MISSED, RETRY, SENDING, SENT, UNKNOWN, Post, Schedule, ScheduleStorage
 
 __all__ = ["Database", "StorageError", "stamp", "utc_now", "VERDICTS", "QuestionLog", "Quiz", "QuizStorage",
-           "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage", "open_storage"]
+           "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage", "open_storage", "Retention", "prune"]
 
 
 @dataclass

@@ -68,3 +68,10 @@ def m003_posts_by_date(db: Database) -> None:
     for event in ("INSERT", "UPDATE", "DELETE"):
         db.execute(f"CREATE TRIGGER schedules_{event.lower()} AFTER {event} ON schedules "
                    "BEGIN UPDATE schedule_version SET version = version + 1 WHERE id = 1; END")
+
+
+@migrations()
+def m004_retention(db: Database) -> None:
+    """What `stats` and pruning ask for: outcomes without a full scan, and old rows by date."""
+    db["questions"].create_index(["intent", "status"])
+    db["seen_events"].create_index(["seen_at"])
