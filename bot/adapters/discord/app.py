@@ -16,6 +16,7 @@ from ...scheduler import Scheduler
 from ...service import Service
 from ..base import CONNECTED, DISCONNECTED, Link
 from .commands import add_schedule_commands
+from .guard import skip_malformed_events
 from .publisher import DiscordPublisher
 from .render import (NO_MENTIONS, AnswerButton, NoneOfTheseButton, VoteButton, make_request, render, render_note,
                      respond)
@@ -46,7 +47,7 @@ class DiscordFrontDoor(discord.Client):
         self.scheduler = scheduler
         self.tree = build_command_tree(self)
         self.add_dynamic_items(AnswerButton, VoteButton, NoneOfTheseButton, QuizButton)
-        skip_malformed_events(self._connection.parsers)
+        skip_malformed_events(self)
 
     async def setup_hook(self) -> None:
         await sync_commands(self.tree, self.settings.guild_id)
@@ -151,24 +152,6 @@ async def sync_commands(tree: app_commands.CommandTree, guild_id: str) -> None:
                   "applications.commands scope? Run `backend-bot discord invite`.", error)
         return
     log.info("discord: registered %s", ", ".join(command.name for command in synced))
-
-
-def skip_malformed_events(parsers: dict) -> None:
-    """Wraps discord.py's gateway parsers so one event it cannot parse is logged and skipped.
-
-    discord.py lets a parser's exception escape its connection loop, which would end the bot's task."""
-    for name, parse in list(parsers.items()):
-        parsers[name] = _skip_failures_of(name, parse)
-
-
-def _skip_failures_of(name: str, parse):
-    def parse_or_skip(data) -> None:
-        try:
-            parse(data)
-        except Exception:
-            log.exception("discord: skipped a %s event that could not be read", name)
-
-    return parse_or_skip
 
 
 def point_at_servers(settings: DiscordSettings) -> None:
