@@ -112,6 +112,12 @@ class Service:
         self.metrics.feedback.labels(verdict).inc()
         return Note(NoteKind.THANKS, feedback_note(votes))
 
+    @politely("count the votes")
+    async def votes_note(self, question_id: int) -> Note:
+        """The thank-you line with everyone's current votes, read now: what a message shows after any vote."""
+        votes = await self.db.run(self.storage.questions.verdicts_for, question_id)
+        return Note(NoteKind.THANKS, feedback_note(votes))
+
     @politely("store 'none of these'")
     async def none_of_these(self, question_id: int, user: str) -> Note:
         """No "did you mean" candidate fits: logged as a question the knowledge could not answer."""

@@ -41,3 +41,18 @@ async def test_a_second_click_changes_the_vote_and_others_vote_separately(settin
     assert note_of(updates[1]) == "Thanks for the feedback! 0 people found this helpful, 1 did not."
     assert note_of(updates[2]) == "Thanks for the feedback! 1 person found this helpful, 1 did not."
     assert sum(block.get("block_id") == "feedback_note" for block in updates[2]["blocks"]) == 1
+
+
+async def test_a_rate_limited_update_never_shows_fewer_votes_than_are_stored(settings_for):
+    async with slack_over_http(settings_for) as (slack, bot, http):
+        await http.send_event(mention("how do I make a request idempotent?", ts="1.1"), event_id="Ev1")
+        [answer] = await slack.wait_for_calls("chat.postMessage")
+        slack.rate_limit_next("chat.update", retry_after=1)
+        await http.send_click(button_click(answer, "👍 Helpful", slack.response_url("a"), user=ANN))
+        await slack.wait_for(lambda: slack.attempts("chat.update"))
+        await http.send_click(button_click(answer, "👍 Helpful", slack.response_url("b"), user=BEN))
+        updates = await slack.wait_for_calls("chat.update", 2)
+
+    # The retried first update and the second land in order: the count shown never goes down.
+    shown = [int(note_of(update).split("! ")[1].split()[0]) for update in updates]
+    assert shown == sorted(shown) and shown[-1] == 2

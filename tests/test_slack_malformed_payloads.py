@@ -18,7 +18,8 @@ async def test_unreadable_bodies_get_400_and_the_bot_keeps_answering(settings_fo
             [post] = await slack.wait_for_calls("chat.postMessage")
 
     assert (broken_json.status, broken_form.status, not_an_object.status) == (400, 400, 400)
-    assert sum("malformed Slack payload" in line for line in log.lines) == 3
+    # Rejections are logged at most once every 10 s, so a flood of bad requests cannot flood the log.
+    assert sum("malformed Slack payload" in line for line in log.lines) == 1
     assert post["thread_ts"] == "1.1"
 
 

@@ -1,6 +1,7 @@
 """Slack buttons: related questions and "did you mean" answer in the thread; votes, misses and quiz answers go to
 the service, and what it says comes back under the message or to the clicker alone."""
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # Slack's errors when the bot may not post where the button was clicked; the response_url still works there.
 NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
+MESSAGES_REMEMBERED = 10_000
 
 
 class Clicks:
@@ -28,6 +30,9 @@ class Clicks:
     def __init__(self, service: Service, session: aiohttp.ClientSession | None = None):
         self.service = service
         self.session = session
+        # One update at a time per message, each showing the votes as stored when it is sent: a slow or
+        # rate-limited update can never land after a newer one and show a smaller count.
+        self.updating: dict[tuple, asyncio.Lock] = {}
 
     def on_click(self, decode: Callable, handle: Callable) -> Callable:
         """Acknowledge, read the button's value and who clicked, then `handle` them; a value the bot did not
@@ -72,10 +77,19 @@ class Clicks:
                 note = await self.service.vote(question_id, user, verdict, entry_id)
             if note.kind == NoteKind.APOLOGY:
                 await self.tell_clicker(client, body, user, blocks.render(note)["text"])
+            elif note.kind == NoteKind.THANKS:
+                await self.show_votes(client, body, question_id)
             else:
                 await self.replace_clicked_message(client, body, note.text)
 
         return self.on_click(blocks.decode_value, handle)
+
+    async def show_votes(self, client: AsyncWebClient, body: dict, question_id: int) -> None:
+        if len(self.updating) > MESSAGES_REMEMBERED:
+            self.updating = {key: lock for key, lock in self.updating.items() if lock.locked()}
+        async with self.updating.setdefault(events.clicked_place(body)[:2], asyncio.Lock()):
+            note = await self.service.votes_note(question_id)
+            await self.replace_clicked_message(client, body, note.text)
 
     def quiz_answer(self):
         """A quiz option: only the person who clicked sees how it went."""

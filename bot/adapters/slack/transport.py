@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 import aiohttp
@@ -138,27 +139,48 @@ def check_shape(body) -> None:
             raise ValueError("block_actions without a user")
 
 
+class Rejections:
+    """One log line per rejected request, at most once every `seconds`: a flood of bad requests cannot flood the
+    log; the line after a quiet spell says how many were not logged."""
+
+    def __init__(self, seconds: float = 10.0):
+        self.seconds = seconds
+        self.last = float("-inf")
+        self.unlogged = 0
+
+    def log(self, message: str, *args) -> None:
+        now = time.monotonic()
+        if now - self.last < self.seconds:
+            self.unlogged += 1
+            return
+        if self.unlogged:
+            message += f" ({self.unlogged} more rejected since the last such line)"
+        self.last, self.unlogged = now, 0
+        log.warning(message, *args)
+
+
 def events_handler(app: AsyncApp, signing_secret: str):
     """The aiohttp handler for Slack's requests: the signature checked once, here; malformed bodies get 400."""
     verifier = SignatureVerifier(signing_secret)
+    rejections = Rejections()
 
     async def handle_slack(request: web.Request) -> web.Response:
         try:
             # A client that trickles its body must not hold a connection that real deliveries need.
             body = await asyncio.wait_for(request.read(), BODY_SECONDS)
         except asyncio.TimeoutError:
-            log.warning("gave up on a request to %s whose body did not arrive within %g s", EVENTS_PATH,
-                        BODY_SECONDS)
+            rejections.log("gave up on a request to %s whose body did not arrive within %g s", EVENTS_PATH,
+                           BODY_SECONDS)
             return web.Response(status=408, text="request body too slow")
         if not has_valid_signature(verifier, body, request.headers):
-            log.warning("rejected a request to %s without a valid Slack signature", EVENTS_PATH)
+            rejections.log("rejected a request to %s without a valid Slack signature", EVENTS_PATH)
             return web.Response(status=401, text="invalid signature")
         try:
             # Bolt parses the body while building the request, and trips on JSON that is not an object.
             bolt_request = await to_bolt_request(request)
             check_shape(bolt_request.body)
         except (ValueError, AttributeError, TypeError) as error:
-            log.warning("ignored a malformed Slack payload (%d bytes): %s", len(body), error)
+            rejections.log("ignored a malformed Slack payload (%d bytes): %s", len(body), error)
             return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
