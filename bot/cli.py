@@ -5,7 +5,6 @@ import asyncio
 import importlib.metadata
 import io
 import json
-import logging
 import sys
 from pathlib import Path
 

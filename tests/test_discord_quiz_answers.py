@@ -73,7 +73,7 @@ async def test_quiz_buttons_keep_working_after_the_bot_restarts(discord_server, 
     before.close()
     after = build_bot(discord_settings)
     try:
-        async with running_client(after) as client:
+        async with running_client(after):
             note = note_of(await click_option(discord_server, message, quiz, quiz.card.correct))
             answers = after.storage.quizzes.answers(quiz.id)
     finally:

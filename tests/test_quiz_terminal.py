@@ -11,7 +11,7 @@ NOW = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 def play(bot, answer_right: bool, now=NOW):
     """One terminal quiz; the reader looks up the quiz just stored to pick the right (or a wrong) letter."""
-    schedules, quizzes = bot.storage.schedules, bot.storage.quizzes
+    quizzes = bot.storage.quizzes
     out = io.StringIO()
 
     def read(prompt):
