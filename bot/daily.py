@@ -11,6 +11,7 @@ from .core.quiz import CLOSED, AnswerResult, QuizCard, build_quiz
 from .core.replies import Responder
 from .core.scores import Leaderboard
 from .core.tips import Tip
+from .learning import LiveKnowledge
 from .storage import Post, Schedule, Storage
 
 TERMINAL = "console"
@@ -26,10 +27,14 @@ def schedule_audience(schedule: Schedule) -> str:
 
 
 class Daily:
-    def __init__(self, responder: Responder, storage: Storage, rng: random.Random | None = None):
-        self.responder = responder
+    def __init__(self, live: LiveKnowledge, storage: Storage, rng: random.Random | None = None):
+        self.live = live
         self.storage = storage
         self.rng = rng or random.Random()
+
+    @property
+    def responder(self) -> Responder:
+        return self.live.responder
 
     @property
     def entries(self):

@@ -17,6 +17,7 @@ from .core.commands import CommandError, Place, parse_command, refusal
 from .core.feedback import MISS_NOTE, NONE_OF_THESE, feedback_note
 from .core.replies import Intent, Note, NoteKind, Reply, Request, Responder
 from .core.scores import Leaderboard
+from .learning import LiveKnowledge
 from .metrics import Metrics
 from .schedule_commands import run_command
 from .storage import Storage, StorageError, utc_now
@@ -55,17 +56,22 @@ def politely(what: str):
 
 
 class Service:
-    def __init__(self, responder: Responder, storage: Storage, admins: frozenset[str] = frozenset(),
+    def __init__(self, live: LiveKnowledge, storage: Storage, admins: frozenset[str] = frozenset(),
                  clock: Callable[[], datetime] = utc_now, metrics: Metrics | None = None):
-        self.responder = responder
+        self.live = live
         self.storage = storage
         self.db = storage.db
         self.admins = admins
         self.clock = clock
         self.metrics = metrics or Metrics()
-        self.metrics.entries.set(len(responder.knowledge.entries))
+        self.metrics.entries.set(len(live.responder.knowledge.entries))
         self.in_flight = 0
         self._events: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    @property
+    def responder(self) -> Responder:
+        """The knowledge served now; a reload swaps it whole between two questions."""
+        return self.live.responder
 
     @property
     def topics(self) -> tuple[str, ...]:

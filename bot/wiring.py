@@ -9,6 +9,7 @@ from .config import Settings
 from .core.replies import Responder
 from .daily import Daily
 from .knowledge_files import load_knowledge
+from .learning import LiveKnowledge
 from .scheduler import Publisher, Scheduler
 from .service import Service
 from .storage import Storage, open_storage, utc_now
@@ -21,10 +22,14 @@ PLATFORMS = {"slack": "bot.adapters.slack", "discord": "bot.adapters.discord"}
 @dataclass
 class Bot:
     settings: Settings
-    responder: Responder
+    live: LiveKnowledge
     storage: Storage
     daily: Daily
     service: Service
+
+    @property
+    def responder(self) -> Responder:
+        return self.live.responder
 
     def close(self) -> None:
         self.storage.close()
@@ -38,10 +43,13 @@ def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bo
     """Raises KnowledgeError or StorageError with a message for a person; the caller decides how to exit.
 
     `clock` is the service's now (quiz answers, schedule commands); tests set it."""
-    responder = build_responder(settings)
     storage = open_storage(settings.database)
-    return Bot(settings, responder, storage, Daily(responder, storage),
-               Service(responder, storage, settings.bot_admins, clock))
+    try:
+        live = LiveKnowledge(settings.knowledge_paths, storage.learned)
+    except BaseException:
+        storage.close()
+        raise
+    return Bot(settings, live, storage, Daily(live, storage), Service(live, storage, settings.bot_admins, clock))
 
 
 def build_scheduler(bot: Bot, publishers: Mapping[str, Publisher] | None = None) -> Scheduler:

@@ -81,3 +81,12 @@ def test_the_adapter_check_catches_storage_and_a_neighbouring_platform():
     assert adapter_offences(source, Path("slack/sample.py")) == [
         "slack/sample.py imports bot.storage", "slack/sample.py imports bot.adapters.discord.render",
         "slack/sample.py imports sqlite3"]
+
+
+def test_every_package_under_bot_is_installed_by_pyproject():
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    declared = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(root).parts) for init in (root / "bot").rglob("__init__.py")}
+    assert found <= declared, f"missing from pyproject.toml's packages: {sorted(found - declared)}"

@@ -1,5 +1,6 @@
 """Old rows go, by age, and nothing a guarantee still needs: today's claims, recent event ids, quizzes."""
 
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -39,5 +40,6 @@ def test_db_check_names_the_database_and_its_schema(tmp_path):
     result = subprocess.run([COMMAND, "db", "check"], capture_output=True, text=True, timeout=60, cwd=tmp_path,
                             env={"PATH": "/usr/bin:/bin", "BOT_DATABASE": str(tmp_path / "bot.db")})
     assert result.returncode == 0
-    assert result.stdout.splitlines() == [f"database: SQLite at {tmp_path / 'bot.db'}",
-                                          "schema: m004_retention (4 steps)", "reachable: yes"]
+    database, schema, reachable = result.stdout.splitlines()
+    assert database == f"database: SQLite at {tmp_path / 'bot.db'}" and reachable == "reachable: yes"
+    assert re.fullmatch(r"schema: m\d{3}_\w+ \(\d+ steps\)", schema)

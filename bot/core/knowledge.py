@@ -1,7 +1,7 @@
 """The knowledge base: entries, and validation of parsed knowledge documents with file/entry/field errors."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Buttons on both platforms must hold a label; Slack allows 75 characters and Discord 80.
 MAX_LABEL_CHARS = 75
@@ -196,3 +196,21 @@ def build_knowledge(documents: list[tuple[str, object]], problems: list[Problem]
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(entries, sources)
+
+
+def with_aliases(knowledge: KnowledgeBase,
+                 aliases: list[tuple[str, str]]) -> tuple[KnowledgeBase, list[tuple[str, str]]]:
+    """The knowledge with extra (phrasing, entry id) aliases added to their entries, and the ones whose entry is
+    no longer there, returned rather than dropped."""
+    extra: dict[str, list[str]] = {}
+    orphans = []
+    for text, entry_id in aliases:
+        if entry_id in knowledge.by_id:
+            extra.setdefault(entry_id, []).append(text)
+        else:
+            orphans.append((text, entry_id))
+    if not extra:
+        return knowledge, orphans
+    entries = [replace(entry, aliases=entry.aliases + tuple(extra[entry.id])) if entry.id in extra else entry
+               for entry in knowledge.entries]
+    return KnowledgeBase(entries, knowledge.sources), orphans

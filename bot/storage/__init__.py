@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .database import Database, StorageError, stamp, utc_now
+from .learned import LearnedPhrasings, Phrasing
 from .questions import VERDICTS, QuestionLog
 from .quizzes import Quiz, QuizStorage
 from .retention import Retention, prune
 from .schedules import FAILED, MISSED, RETRY, SENDING, SENT, UNKNOWN, Post, Schedule, ScheduleStorage
 
 __all__ = ["Database", "StorageError", "stamp", "utc_now", "VERDICTS", "QuestionLog", "Quiz", "QuizStorage",
-           "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage", "open_storage", "Retention", "prune"]
+           "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage", "open_storage", "Retention", "prune", "LearnedPhrasings", "Phrasing"]
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Storage:
     questions: QuestionLog
     schedules: ScheduleStorage
     quizzes: QuizStorage
+    learned: LearnedPhrasings
 
     def close(self) -> None:
         self.db.close()
@@ -28,4 +30,4 @@ class Storage:
 
 def open_storage(path: Path) -> Storage:
     db = Database(path)
-    return Storage(db, QuestionLog(db), ScheduleStorage(db), QuizStorage(db))
+    return Storage(db, QuestionLog(db), ScheduleStorage(db), QuizStorage(db), LearnedPhrasings(db))

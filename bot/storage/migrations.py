@@ -75,3 +75,17 @@ def m004_retention(db: Database) -> None:
     """What `stats` and pruning ask for: outcomes without a full scan, and old rows by date."""
     db["questions"].create_index(["intent", "status"])
     db["seen_events"].create_index(["seen_at"])
+
+
+@migrations()
+def m005_learned(db: Database) -> None:
+    """Phrasings the team taught, each an alias of an entry; a version every process watches to reload."""
+    db["learned_phrasings"].create({
+        "id": int, "text": str, "normalized": str, "entry_id": str, "taught_by": str, "taught_at": str,
+    }, pk="id", not_null={"text", "normalized", "entry_id"})
+    db["learned_phrasings"].create_index(["normalized"], unique=True)
+    db["learned_version"].create({"id": int, "version": int}, pk="id")
+    db["learned_version"].insert({"id": 1, "version": 0})
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER learned_{event.lower()} AFTER {event} ON learned_phrasings "
+                   "BEGIN UPDATE learned_version SET version = version + 1 WHERE id = 1; END")

@@ -1,0 +1,58 @@
+"""The knowledge the bot serves right now: its files plus what the team taught, rebuilt when either changes."""
+
+import logging
+from pathlib import Path
+
+from .core.knowledge import KnowledgeError, with_aliases
+from .core.replies import Responder
+from .knowledge_files import find_files, load_knowledge, without_replaced
+from .storage import LearnedPhrasings
+
+log = logging.getLogger(__name__)
+
+
+class LiveKnowledge:
+    """Holds the current Responder; `refresh` swaps in a new one whole, so no question is ever answered from
+    half-loaded knowledge, and a broken edit leaves the last good knowledge serving."""
+
+    def __init__(self, paths: list[Path], learned: LearnedPhrasings):
+        self.paths = paths
+        self.learned = learned
+        self.stamp = self._stamp()
+        self.responder, self.orphans = self._build()
+        self.problem = ""
+
+    def _stamp(self) -> tuple:
+        """What changes when a knowledge file is edited, added or removed, or a phrasing is taught."""
+        files = []
+        for path in without_replaced(find_files(self.paths)):
+            try:
+                status = path.stat()
+                files.append((str(path), status.st_mtime_ns, status.st_size))
+            except OSError:
+                files.append((str(path), None, None))
+        return tuple(files), self.learned.version()
+
+    def _build(self) -> tuple[Responder, list[tuple[str, str]]]:
+        taught = [(phrasing.text, phrasing.entry_id) for phrasing in self.learned.phrasings()]
+        knowledge, orphans = with_aliases(load_knowledge(self.paths), taught)
+        for text, entry_id in orphans:
+            log.warning("the taught phrasing %r names entry %s, which the knowledge no longer has; kept, not served",
+                        text[:80], entry_id)
+        return Responder(knowledge), orphans
+
+    def refresh(self) -> bool:
+        """Rebuilds when something changed (True when new knowledge is now served); runs on the database thread."""
+        stamp = self._stamp()
+        if stamp == self.stamp:
+            return False
+        self.stamp = stamp
+        try:
+            self.responder, self.orphans = self._build()
+        except KnowledgeError as error:
+            self.problem = f"{len(error.problems)} problem(s) in the knowledge; still serving the last good one"
+            log.error("%s: %s", self.problem, "; ".join(str(problem) for problem in error.problems[:5]))
+            return False
+        self.problem = ""
+        log.info("knowledge reloaded: %d entries", len(self.responder.knowledge.entries))
+        return True
