@@ -4,9 +4,9 @@ import logging
 from pathlib import Path
 
 from .core.knowledge import KnowledgeError, with_aliases
-from .core.replies import Responder
+from .core.replies import ANSWERED, Responder
 from .knowledge_files import find_files, load_knowledge, without_replaced
-from .storage import LearnedPhrasings
+from .storage import LearnedPhrasings, Phrasing
 
 log = logging.getLogger(__name__)
 
@@ -56,3 +56,29 @@ class LiveKnowledge:
         self.problem = ""
         log.info("knowledge reloaded: %d entries", len(self.responder.knowledge.entries))
         return True
+
+
+def why_not_teach(responder: Responder, text: str, entry_id: str, force: bool = False) -> str | None:
+    """Why teaching `text` as a phrasing of `entry_id` would do harm, or None when it may be taught."""
+    if responder.knowledge.get(entry_id) is None:
+        return f"There is no entry {entry_id!r}; `backend-bot kb list` shows the ids."
+    _, topical = responder.matcher.weigh_query(text)
+    if not topical:
+        return f"“{text}” has no words the knowledge is about, so it would teach nothing that can be matched."
+    reply = responder.reply_to(text)
+    if not force and reply.status == ANSWERED and reply.entry.id != entry_id:
+        return (f"“{text}” is already answered confidently by {reply.entry.id}; teaching it to {entry_id} would "
+                "change that answer. Teach it anyway with --force (in chat: ask an admin to use the terminal).")
+    return None
+
+
+def astray(responder: Responder, phrasings: list[Phrasing]) -> list[str]:
+    """Taught phrasings that no longer reach their entry: said after every change, never silently."""
+    lost = []
+    for phrasing in phrasings:
+        reply = responder.reply_to(phrasing.text)
+        if phrasing.entry_id in responder.knowledge.by_id and (reply.entry is None or
+                                                                reply.entry.id != phrasing.entry_id):
+            lost.append(f"“{phrasing.text}” now goes to {reply.entry.id if reply.entry else 'no entry'}, "
+                        f"not {phrasing.entry_id}")
+    return lost

@@ -1,17 +1,22 @@
-"""The chat commands on schedules and scores, for every platform: store the change and say what happened."""
+"""The chat commands on schedules, scores and teaching, for every platform: store the change, say what happened."""
 
 from datetime import datetime
 
-from .core.commands import EXAMPLE, LEADERBOARD, OFF, ON, QUIZ, SHOW, TIP, Command, Place, describe_spec
+from .core.commands import (EXAMPLE, LEADERBOARD, OFF, ON, QUIZ, SHOW, TEACH, TIP, UNTEACH, Command, Place,
+                            describe_spec)
 from .core.replies import Note, NoteKind
 from .core.scores import Leaderboard
+from .learning import LiveKnowledge, astray, why_not_teach
 from .scheduler import next_slot
 from .storage import Storage
 
 
-def run_command(command: Command, place: Place, storage: Storage, now: datetime) -> Note | Leaderboard:
+def run_command(command: Command, place: Place, storage: Storage, live: LiveKnowledge,
+                now: datetime) -> Note | Leaderboard:
     """Carries out a command the admin rule already allowed; runs on the database thread."""
     schedules = storage.schedules
+    if command.action in (TEACH, UNTEACH):
+        return teach(command, place, storage, live, now)
     if command.action == ON:
         return _turn_on(command, place, storage, now)
     if command.action == OFF:
@@ -34,6 +39,27 @@ def _turn_on(command: Command, place: Place, storage: Storage, now: datetime) ->
     if first is not None:
         reply += f" The first one comes {first:%a %d %b at %H:%M} ({schedule.timezone})."
     return Note(NoteKind.SCHEDULE_ON, reply)
+
+
+def teach(command: Command, place: Place, storage: Storage, live: LiveKnowledge, now: datetime,
+          force: bool = False) -> Note:
+    """Teaches (or forgets) a phrasing, serves it at once, and says which taught phrasings no longer reach their
+    entry; every process on this database picks the change up on its next refresh."""
+    if command.action == UNTEACH:
+        if not storage.learned.unteach(command.text):
+            return Note(NoteKind.COMMAND, f"“{command.text}” was not taught, so there is nothing to forget.")
+        done = f"Forgot “{command.text}”."
+    else:
+        refused = why_not_teach(live.responder, command.text, command.entry_id, force)
+        if refused:
+            return Note(NoteKind.COMMAND, refused)
+        storage.learned.teach(command.text, command.entry_id, by=f"{place.platform}:{place.user}", now=now)
+        done = f"Taught: “{command.text}” now answers with {command.entry_id}."
+    live.refresh()
+    lost = astray(live.responder, storage.learned.phrasings())
+    if lost:
+        done += " Check these taught phrasings: " + "; ".join(lost[:5]) + "."
+    return Note(NoteKind.COMMAND, done)
 
 
 def describe_channel(place: Place, storage: Storage) -> str:

@@ -147,11 +147,11 @@ class Service:
             command = parse_command(text)
         except CommandError as error:
             return Note(NoteKind.COMMAND, str(error))
-        is_admin = command.changes_schedule and (place.user in self.admins or await is_platform_admin())
+        is_admin = command.needs_admin and (place.user in self.admins or await is_platform_admin())
         refused = refusal(command, is_admin, admins)
         if refused:
             return Note(NoteKind.COMMAND, refused)
-        return await self.db.run(run_command, command, place, self.storage, self.clock())
+        return await self.db.run(run_command, command, place, self.storage, self.live, self.clock())
 
     async def _logged(self, request: Request, reply: Reply, started: float) -> Reply:
         question_id = await self.db.run(self.storage.questions.log_question, request, reply, self.clock())

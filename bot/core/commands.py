@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 TIP, QUIZ = "tip", "quiz"
 KINDS = (TIP, QUIZ)
 ON, OFF, SHOW, LEADERBOARD = "on", "off", "show", "leaderboard"
+TEACH, UNTEACH = "teach", "unteach"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_TIMEZONE = "UTC"
@@ -16,7 +17,9 @@ DEFAULT_CLOSE_MINUTES = 8 * 60
 MIN_CLOSE_MINUTES, MAX_CLOSE_MINUTES = 5, 23 * 60
 EXAMPLE = {TIP: "tips on 09:00 Europe/Berlin mon-fri", QUIZ: "quiz on 10:00 Europe/Berlin mon-fri 8h"}
 USAGE = ("Commands: `tips on 09:00 Europe/Berlin mon-fri`, `tips off`, `quiz on 10:00 America/New_York daily 4h`, "
-         "`quiz off`, `schedule` (what this channel has), `leaderboard`.")
+         "`quiz off`, `schedule` (what this channel has), `leaderboard`, and for admins "
+         "`teach ENTRY-ID: how people ask it` (`unteach how people ask it`).")
+TEACH_EXAMPLE = "teach make-idempotent: how do we stop charging a card twice"
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 _DAY_WORDS = {"daily": WEEKDAYS, "everyday": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
@@ -51,10 +54,13 @@ class Command:
     action: str
     kind: str = ""
     spec: ScheduleSpec | None = None
+    text: str = ""
+    entry_id: str = ""
 
     @property
-    def changes_schedule(self) -> bool:
-        return self.action in (ON, OFF)
+    def needs_admin(self) -> bool:
+        """Changing a schedule or what the bot knows is for admins; looking is for everyone."""
+        return self.action in (ON, OFF, TEACH, UNTEACH)
 
 
 def parse_time(text: str) -> str:
@@ -178,6 +184,14 @@ def parse_command(text: str) -> Command:
         return Command(SHOW)
     if head in ("leaderboard", "scores") and len(words) == 1:
         return Command(LEADERBOARD)
+    if head == TEACH:
+        if len(words) < 3 or not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*:", words[1].lower()):
+            raise CommandError(f"Say which entry and how people ask it. Try: {TEACH_EXAMPLE}")
+        return Command(TEACH, text=" ".join(words[2:]), entry_id=words[1][:-1].lower())
+    if head == UNTEACH:
+        if len(words) < 2:
+            raise CommandError("Say the phrasing to forget. Try: unteach how do we stop charging a card twice")
+        return Command(UNTEACH, text=" ".join(words[1:]))
     kind = _KIND_WORDS.get(head)
     if kind is None:
         raise CommandError(f"I don't know the command {words[0]!r}. {USAGE}")
@@ -190,12 +204,14 @@ def parse_command(text: str) -> Command:
 
 
 def refusal(command: Command, is_admin: bool, admins: str = "admins") -> str | None:
-    """Why this person may not run `command`, or None when they may; only admins change schedules."""
-    if command.changes_schedule and not is_admin:
-        what = "tips" if command.kind == TIP else "the quiz"
-        return (f"Only {admins} can turn {what} on or off. "
-                "Anyone can see this channel's `schedule` and the `leaderboard`.")
-    return None
+    """Why this person may not run `command`, or None when they may; only admins change schedules and teach."""
+    if not command.needs_admin or is_admin:
+        return None
+    if command.action in (TEACH, UNTEACH):
+        return f"Only {admins} can teach me phrasings. Anyone can ask, vote, and say when none of my suggestions fit."
+    what = "tips" if command.kind == TIP else "the quiz"
+    return (f"Only {admins} can turn {what} on or off. "
+            "Anyone can see this channel's `schedule` and the `leaderboard`.")
 
 
 def describe_spec(kind: str, spec: ScheduleSpec) -> str:

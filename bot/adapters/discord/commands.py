@@ -8,7 +8,7 @@ from discord import app_commands
 
 from ...core.commands import QUIZ, TIP, CommandError, Place, parse_days, parse_duration, parse_time, parse_timezone
 from ...core.replies import Note, NoteKind
-from .render import Rendered, render, render_text, respond
+from .render import Rendered, clip, render, render_text, respond
 
 ADMINS = "members with Manage Server or people in BOT_ADMINS"
 COMMON_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
@@ -63,6 +63,19 @@ def add_schedule_commands(tree: app_commands.CommandTree) -> None:
     @app_commands.guild_only()
     async def schedule(interaction: discord.Interaction) -> None:
         await answer_command(interaction, "schedule")
+
+    @tree.command(name="teach", description="Teach a phrasing people use for a knowledge entry (admins)")
+    @app_commands.describe(entry="The entry it should answer with", question="How people ask it")
+    async def teach(interaction: discord.Interaction, entry: str,
+                    question: app_commands.Range[str, 1, 500]) -> None:
+        await answer_command(interaction, f"teach {entry}: {question}")
+
+    @tree.command(name="unteach", description="Forget a taught phrasing (admins)")
+    @app_commands.describe(question="The phrasing, as it was taught")
+    async def unteach(interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
+        await answer_command(interaction, f"unteach {question}")
+
+    teach.autocomplete("entry")(suggest_entries)
 
     @tree.command(name="leaderboard", description="The quiz's top 10 in this server, and your own rank and streak")
     @app_commands.guild_only()
@@ -125,6 +138,15 @@ def posting_warning(interaction: discord.Interaction) -> str:
 async def send(interaction: discord.Interaction, rendered: Rendered) -> None:
     # Only the person who typed the command sees the answer; the leaderboard's names never ping anyone.
     await interaction.response.send_message(**rendered.as_response())
+
+
+async def suggest_entries(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Entry ids whose id or question contains what was typed; Discord shows at most 25."""
+    typed = current.strip().casefold()
+    entries = interaction.client.service.responder.knowledge.entries
+    found = [entry for entry in entries if typed in entry.id or typed in entry.question.casefold()]
+    return [app_commands.Choice(name=clip(f"{entry.id}: {entry.question}", 100), value=entry.id)
+            for entry in found[:MAX_CHOICES]]
 
 
 async def suggest_timezones(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

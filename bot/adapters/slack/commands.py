@@ -18,6 +18,11 @@ def is_schedule_command(text) -> bool:
     words = str(text or "").lower().split()
     if not words:
         return False
+    if words[0] == "teach":
+        # `teach make-idempotent: how ...`; "teach me about caching" is still a question.
+        return len(words) > 1 and words[1].endswith(":")
+    if words[0] == "unteach":
+        return True
     if words[0] in _ALONE_WORDS:
         return len(words) == 1
     if words[0] not in _KIND_WORDS:
