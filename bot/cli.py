@@ -16,7 +16,7 @@ from .core.replies import Reply, Request
 from .core.text import without_controls
 from .knowledge_files import load_knowledge, shipped_folder
 from .schedule_cli import add_commands as add_schedule_commands, terminal_user
-from .storage import StorageError, open_storage
+from .storage import StorageError, open_storage, utc_now
 from .wiring import build_bot, build_responder
 
 EXIT_USAGE = 2
@@ -124,7 +124,51 @@ def command_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_learning(args: argparse.Namespace) -> int:
+    """kb teach, kb unteach and kb learned: what the team taught, from the terminal."""
+    import getpass
+
+    import yaml
+
+    from .core.commands import TEACH, UNTEACH, Command, Place
+    from .learning import LiveKnowledge
+    from .schedule_commands import teach
+
+    settings = load_settings()
+    storage = open_storage(settings.database)
+    try:
+        if args.kb_command == "learned":
+            phrasings = storage.learned.phrasings()
+            live = LiveKnowledge(settings.knowledge_paths, storage.learned)
+            if args.export:
+                aliases: dict[str, list[str]] = {}
+                for phrasing in phrasings:
+                    aliases.setdefault(phrasing.entry_id, []).append(phrasing.text)
+                document = {"title": "Phrasings the team taught", "aliases": aliases}
+                Path(args.export).write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+                                             encoding="utf-8")
+                print(f"wrote {len(phrasings)} phrasing(s) to {args.export}")
+                return 0
+            orphans = {(text, entry_id) for text, entry_id in live.orphans}
+            for phrasing in phrasings:
+                gone = " (entry no longer in the knowledge: kept, not served)" if (
+                    phrasing.text, phrasing.entry_id) in orphans else ""
+                print(f"{phrasing.entry_id:32} {without_controls(phrasing.text)}{gone}")
+            return 0
+        live = LiveKnowledge(settings.knowledge_paths, storage.learned)
+        action = TEACH if args.kb_command == "teach" else UNTEACH
+        command = Command(action, text=args.question, entry_id=getattr(args, "entry_id", ""))
+        note = teach(command, Place("console", "terminal", getpass.getuser()), storage, live, utc_now(),
+                     force=getattr(args, "force", False))
+        print(note.text)
+        return 0 if note.text.startswith(("Taught", "Forgot")) else 1
+    finally:
+        storage.close()
+
+
 def command_kb(args: argparse.Namespace) -> int:
+    if args.kb_command in ("teach", "unteach", "learned"):
+        return command_learning(args)
     paths = [Path(path) for path in args.paths] if getattr(args, "paths", None) else load_settings().knowledge_paths
     knowledge = load_knowledge(paths)
     if args.kb_command == "check":
@@ -249,6 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = kb_commands.add_parser("check", help="report every problem in knowledge files")
     check.add_argument("paths", nargs="*", help=f"files or folders (default: {shipped_folder()} + KNOWLEDGE_PATH)")
     kb_commands.add_parser("list", help="list the loaded entries")
+    teach = kb_commands.add_parser("teach", help="teach a phrasing people use for an entry; served at once")
+    teach.add_argument("question")
+    teach.add_argument("entry_id")
+    teach.add_argument("--force", action="store_true", help="teach it even if another entry answers it now")
+    unteach = kb_commands.add_parser("unteach", help="forget a taught phrasing")
+    unteach.add_argument("question")
+    learned = kb_commands.add_parser("learned", help="list what was taught, or export it as a knowledge file")
+    learned.add_argument("--export", metavar="FILE", help="write the phrasings as a knowledge file kb check accepts")
     kb.set_defaults(run=command_kb)
     stats = commands.add_parser("stats", help="how questions were answered, feedback, and what was not known")
     stats.add_argument("--misses", type=bounded(1, 10_000), default=10, help="how many unanswered questions to list")

@@ -23,6 +23,8 @@ DEFAULT_PORT = 3000
 # On SIGTERM, work in flight gets this long to finish before everything is closed.
 DRAIN_SECONDS = 10.0
 PRUNE_SECONDS = 24 * 60 * 60
+# Taught phrasings must reach every process on the database within 5 s.
+KNOWLEDGE_CHECK_SECONDS = 2.0
 
 
 async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: str = "0.0.0.0") -> None:
@@ -33,7 +35,7 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
     links = {each.name: Link() for each in platforms}
     if port is None and any(each.needs_port(bot.settings) for each in platforms):
         port = DEFAULT_PORT
-    operator = OperatorPort(bot.storage.db, bot.service.metrics, links, len(bot.responder.knowledge.entries))
+    operator = OperatorPort(bot.storage.db, bot.service.metrics, links, bot.live)
     if port is not None:
         try:
             port = await operator.start(host, port)
@@ -47,6 +49,7 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
              for each in platforms]
     tasks.append(asyncio.create_task(scheduler.run_forever(stop=stop), name="scheduler"))
     tasks.append(asyncio.create_task(prune_daily(bot, stop), name="retention"))
+    tasks.append(asyncio.create_task(keep_knowledge_fresh(bot, stop), name="knowledge"))
     stopping = asyncio.create_task(stop.wait())
     log.info("backend-bot started: %s, %d knowledge entries%s", ", ".join(each.name for each in platforms),
              len(bot.responder.knowledge.entries), f", operator port {port}" if port is not None else "")
@@ -65,6 +68,19 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signal_number)
     log.info("stopped")
+
+
+async def keep_knowledge_fresh(bot: Bot, stop: asyncio.Event) -> None:
+    """Edited, added or removed knowledge files and phrasings taught by any process are served within seconds;
+    the check and the rebuild run on the database thread, and the new knowledge is swapped in whole."""
+    while not stop.is_set():
+        try:
+            if await bot.storage.db.run(bot.live.refresh):
+                bot.service.metrics.entries.set(len(bot.responder.knowledge.entries))
+        except StorageError as error:
+            log.error("could not read the taught phrasings: %s", error)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), KNOWLEDGE_CHECK_SECONDS)
 
 
 async def prune_daily(bot: Bot, stop: asyncio.Event) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 
 from .adapters.base import Link
+from .learning import LiveKnowledge
 from .metrics import CONTENT_TYPE, Metrics
 from .storage import Database
 
@@ -17,8 +18,8 @@ READ_TIMEOUT = 10.0
 
 
 class OperatorPort:
-    def __init__(self, db: Database, metrics: Metrics, links: Mapping[str, Link], entries: int):
-        self.db, self.metrics, self.links, self.entries = db, metrics, links, entries
+    def __init__(self, db: Database, metrics: Metrics, links: Mapping[str, Link], live: LiveKnowledge):
+        self.db, self.metrics, self.links, self.live = db, metrics, links, live
         self.mounted: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = {}
         self.runner: web.AppRunner | None = None
 
@@ -33,7 +34,12 @@ class OperatorPort:
             problem = "the database did not answer within 2 s"
         platforms = {name: link.describe() for name, link in self.links.items()}
         ok = not problem and all(link.is_up for link in self.links.values())
-        return ok, {"ok": ok, "entries": self.entries, "platforms": platforms, "database": problem or "ok"}
+        body = {"ok": ok, "entries": len(self.live.responder.knowledge.entries), "platforms": platforms,
+                "database": problem or "ok"}
+        if self.live.problem:
+            # Still healthy: the last good knowledge keeps serving while the broken edit waits to be fixed.
+            body["knowledge"] = self.live.problem
+        return ok, body
 
     async def handle_health(self, _request: web.Request) -> web.Response:
         ok, body = await self.health()

@@ -69,6 +69,9 @@ class SlackChat:
         return self.seen(await self.slack.wait_for(lambda: next(
             (call.params for call in self.slack.calls if call.method == "response_url" and call.path == key), None)))
 
+    async def teach(self, entry_id: str, question: str, admin: bool) -> Seen:
+        return await self.command(f"teach {entry_id}: {question}", admin)
+
     async def post_quiz(self) -> Seen:
         spec = ScheduleSpec("09:00", "UTC", "daily")
         self.scheduler.schedules.set_schedule("slack", CHANNEL, "quiz", spec, workspace="T0TEAM", now=SET_AT)
@@ -125,6 +128,12 @@ class DiscordChat:
             [{"name": "timezone", "type": 3, "value": words[1]}] if len(words) > 1 else [])
         interaction = await self.server.run_command(kind, [{"name": switch, "type": 1, "options": options}],
                                                     user=ALICE if admin else person(7, "Ben"),
+                                                    permissions=MANAGE_SERVER if admin else MEMBER_PERMISSIONS)
+        return await self.shown_for(interaction)
+
+    async def teach(self, entry_id: str, question: str, admin: bool) -> Seen:
+        options = [{"name": "entry", "type": 3, "value": entry_id}, {"name": "question", "type": 3, "value": question}]
+        interaction = await self.server.run_command("teach", options, user=ALICE if admin else person(7, "Ben"),
                                                     permissions=MANAGE_SERVER if admin else MEMBER_PERMISSIONS)
         return await self.shown_for(interaction)
 

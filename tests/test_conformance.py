@@ -101,6 +101,22 @@ async def test_only_an_admin_turns_tips_on(chat):
     assert (schedule.platform, schedule.kind, schedule.time) == (chat.name, "tip", "09:00")
 
 
+async def test_only_an_admin_teaches_a_phrasing_and_it_is_answered_at_once(chat):
+    if not chat.has_schedules:
+        pytest.skip("the terminal teaches with `backend-bot kb teach`, tested with the CLI")
+    phrasing = "the orders service is a black box to us"
+    entry = chat.bot.responder.knowledge.get("implement-observability")
+    assert entry.question not in (await chat.ask(phrasing)).text
+    refused = await chat.teach("implement-observability", phrasing, admin=False)
+    assert refused.text.startswith("Only ") and "can teach me phrasings" in refused.text
+    taught = await chat.teach("implement-observability", phrasing, admin=True)
+    assert taught.text.startswith(f"Taught: “{phrasing}” now answers with implement-observability.")
+    answer = await chat.ask(phrasing)
+    assert entry.question in answer.text and entry.answer[0][:60] in answer.text
+    [stored] = chat.bot.storage.learned.phrasings()
+    assert (stored.text, stored.entry_id) == (phrasing, "implement-observability")
+
+
 async def test_a_storage_failure_gets_the_same_apology(chat):
     chat.bot.storage.db.tables.conn.close()  # the disk went away under the bot
     seen = await chat.ask(QUESTION)

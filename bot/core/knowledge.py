@@ -154,12 +154,28 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
 
 
 def parse_document(data, file: str, problems: list[Problem]) -> tuple[list[Entry], dict]:
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+    """A file's entries and its source; its `aliases` (more phrasings for entries of any file) go in the source."""
+    has_aliases = isinstance(data, dict) and "aliases" in data
+    if not isinstance(data, dict) or not isinstance(data.get("entries", [] if has_aliases else None), list):
         problems.append(Problem(file, "", "entries", "the file must be a mapping with an 'entries' list"))
         return [], {}
-    entries = [parse_entry(raw, file, position, problems) for position, raw in enumerate(data["entries"], 1)]
+    entries = [parse_entry(raw, file, position, problems) for position, raw in enumerate(data.get("entries", []), 1)]
     source = {key: data[key] for key in ("title", "source", "attribution") if isinstance(data.get(key), str)}
-    return [entry for entry in entries if entry is not None], {"file": file, **source}
+    aliases = _parse_aliases(data.get("aliases"), file, problems) if has_aliases else []
+    return [entry for entry in entries if entry is not None], {"file": file, **source, "aliases": aliases}
+
+
+def _parse_aliases(value, file: str, problems: list[Problem]) -> list[tuple[str, str]]:
+    """`aliases: {entry-id: [phrasing, ...]}`: phrasings for entries defined in any file (what `kb learned
+    --export` writes)."""
+    if not isinstance(value, dict):
+        problems.append(Problem(file, "", "aliases", "must map entry ids to lists of phrasings"))
+        return []
+    found = []
+    for entry_id, texts in value.items():
+        for text in _text_list(texts, file, f"'{entry_id}'", "aliases", problems):
+            found.append((text, str(entry_id)))
+    return found
 
 
 def _check_links(entries: list[Entry], problems: list[Problem]) -> None:
@@ -187,6 +203,11 @@ def build_knowledge(documents: list[tuple[str, object]], problems: list[Problem]
         if source:
             sources.append(source)
     _check_links(entries, problems)
+    extra = [alias for source in sources for alias in source.pop("aliases", [])]
+    known = {entry.id for entry in entries}
+    for text, entry_id in extra:
+        if entry_id not in known:
+            problems.append(Problem("knowledge", f"'{entry_id}'", "aliases", f"names unknown id '{entry_id}'"))
     total = sum(len(text) for entry in entries for text in (entry.question, *entry.answer, *entry.aliases, *entry.tags))
     if total > MAX_TOTAL_CHARS:
         problems.append(Problem("knowledge", "", "", f"holds {total:,} characters; at most {MAX_TOTAL_CHARS:,} can be "
@@ -195,7 +216,7 @@ def build_knowledge(documents: list[tuple[str, object]], problems: list[Problem]
         problems.append(Problem("knowledge", "", "", "no knowledge entries were found"))
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries, sources)
+    return with_aliases(KnowledgeBase(entries, sources), extra)[0]
 
 
 def with_aliases(knowledge: KnowledgeBase,

@@ -1,0 +1,108 @@
+"""What the team teaches is served at once, by every process on the database, and goes back to git."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from discord_standin import DiscordStandIn
+
+COMMAND = str(Path(sys.executable).parent / "backend-bot")
+PHRASING = "the orders service is a black box to us"
+
+
+@pytest.fixture
+def run(tmp_path):
+    def run_command(*args: str, **variables: str) -> subprocess.CompletedProcess:
+        env = {key: value for key, value in os.environ.items() if key not in ("KNOWLEDGE_PATH", "BOT_DATABASE")}
+        env.update({"BOT_DATABASE": str(tmp_path / "bot.db"), **variables})
+        return subprocess.run([COMMAND, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+
+    return run_command
+
+
+def answered_id(result: subprocess.CompletedProcess) -> str | None:
+    import json
+
+    reply = json.loads(result.stdout)
+    return reply["entry"]["id"] if reply["status"] == "answered" else None
+
+
+def test_a_taught_phrasing_is_answered_and_exported_as_a_knowledge_file_that_serves_the_same(run, tmp_path):
+    assert answered_id(run("ask", "--json", PHRASING)) is None
+    taught = run("kb", "teach", PHRASING, "implement-observability")
+    assert taught.returncode == 0 and taught.stdout.startswith("Taught:")
+    assert answered_id(run("ask", "--json", PHRASING)) == "implement-observability"
+    folder = tmp_path / "team"
+    folder.mkdir()
+    exported = run("kb", "learned", "--export", str(folder / "learned.yaml"))
+    assert exported.stdout.strip() == f"wrote 1 phrasing(s) to {folder / 'learned.yaml'}"
+    assert run("kb", "check", KNOWLEDGE_PATH=str(folder)).returncode == 0
+    fresh = run("ask", "--json", PHRASING, KNOWLEDGE_PATH=str(folder), BOT_DATABASE=str(tmp_path / "fresh.db"))
+    assert answered_id(fresh) == "implement-observability"
+
+
+def test_teaching_that_would_do_harm_is_refused_with_the_reason(run):
+    taken = run("kb", "teach", "how to scale backend", "security")
+    assert taken.returncode == 1 and "already answered confidently by scale-backend" in taken.stdout
+    empty = run("kb", "teach", "hi there", "security")
+    assert empty.returncode == 1 and "has no words the knowledge is about" in empty.stdout
+    unknown = run("kb", "teach", PHRASING, "no-such-entry")
+    assert unknown.returncode == 1 and "There is no entry 'no-such-entry'" in unknown.stdout
+    # Forced, it is taught; and when the phrasing still does not reach its entry, that is said, not hidden.
+    forced = run("kb", "teach", "how to scale backend", "security", "--force")
+    assert forced.returncode == 0 and "Check these taught phrasings: “how to scale backend” now goes to" in forced.stdout
+
+
+def test_a_phrasing_whose_entry_disappeared_is_reported_not_dropped(run, tmp_path):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "ops.yaml").write_text("entries:\n  - id: on-call-rota\n    question: Who is on call?\n"
+                                     "    answer: See the rota.\n")
+    assert run("kb", "teach", "who carries the pager", "on-call-rota", KNOWLEDGE_PATH=str(folder)).returncode == 0
+    (folder / "ops.yaml").unlink()
+    listed = run("kb", "learned")
+    assert listed.stdout.strip() == ("on-call-rota                     who carries the pager "
+                                     "(entry no longer in the knowledge: kept, not served)")
+
+
+async def test_a_running_serve_picks_up_teaching_and_edits_and_survives_a_broken_edit(run, tmp_path):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    server = await DiscordStandIn().start()
+    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "BOT_DATABASE": str(tmp_path / "bot.db"),
+                   "KNOWLEDGE_PATH": str(folder), **server.variables()}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "serve", cwd=tmp_path,
+                                                   env=environment, stdout=asyncio.subprocess.DEVNULL,
+                                                   stderr=asyncio.subprocess.DEVNULL)
+
+    async def title_of_answer(question: str) -> str:
+        callback = await server.callback_for(await server.ask(question))
+        return callback["data"]["embeds"][0].get("title", "")
+
+    async def eventually(question: str, title: str) -> bool:
+        for _ in range(60):
+            if await title_of_answer(question) == title:
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
+    try:
+        await server.wait_until(lambda: server.identifies, timeout=30)
+        assert run("kb", "teach", PHRASING, "implement-observability").returncode == 0
+        assert await eventually(PHRASING, "How do I implement observability?")  # within 6 s of teaching
+        (folder / "ops.yaml").write_text("entries:\n  - id: rotate-credentials\n    question: How do we rotate the "
+                                         "payments database credentials?\n    answer: Run the vault rotation job.\n")
+        asked, title = "how do we rotate the payments database credentials", \
+            "How do we rotate the payments database credentials?"
+        assert await eventually(asked, title)
+        (folder / "ops.yaml").write_text("entries:\n  - id: rotate-credentials\n    question: [broken\n")
+        await asyncio.sleep(3)
+        assert await title_of_answer(asked) == title  # the last good knowledge still serves
+    finally:
+        process.terminate()
+        await process.wait()
+        await server.close()
