@@ -212,3 +212,14 @@ def test_a_database_from_a_newer_version_is_refused_naming_the_variable(run, tmp
     assert result.stderr.strip() == (f"error: the database at {tmp_path / 'cli.db'} was written by a newer backend-bot "
                                      "(it has schema step m999_from_the_future): upgrade backend-bot, or set "
                                      "BOT_DATABASE to another file")
+
+
+def test_eval_json_reports_each_entrys_outcomes_and_the_pairs_it_confused(run, tmp_path):
+    (tmp_path / "pairs.jsonl").write_text(
+        '{"q": "how to scale backend?", "expect": "scale-backend"}\n'
+        '{"q": "how to scale backend?", "expect": "security"}\n'
+        '{"q": "best pizza in town", "expect": null}\n')
+    report = json.loads(run("eval", "--json", "pairs.jsonl").stdout)
+    assert report["per_entry"] == {"out-of-scope": {"unknown": 1}, "scale-backend": {"scale-backend": 1},
+                                   "security": {"scale-backend": 1}}
+    assert report["confused_pairs"] == [{"expected": "security", "answered": "scale-backend", "lines": 1}]

@@ -16,6 +16,8 @@ class Evaluation:
     confidently_wrong: int = 0
     misses: Counter = field(default_factory=Counter)
     failures: list[dict] = field(default_factory=list)
+    # (expected entry or "out-of-scope", what happened: an entry answered, "suggest" or "unknown") -> lines.
+    confusion: Counter = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -36,8 +38,20 @@ class Evaluation:
                 "count": count, "of": whole, "percent": percent(count, whole)}
                for name, count, whole in self.figures()},
             "misses_by_entry": dict(self.misses.most_common()),
+            "per_entry": self.per_entry(),
+            "confused_pairs": [{"expected": expected, "answered": got, "lines": count}
+                               for (expected, got), count in self.confusion.most_common()
+                               if got not in (expected, "suggest", "unknown")],
             "failures": self.failures,
         }
+
+
+    def per_entry(self) -> dict[str, dict[str, int]]:
+        """For each expected entry (and out-of-scope lines): how its lines ended, by outcome."""
+        table: dict[str, dict[str, int]] = {}
+        for (expected, got), count in sorted(self.confusion.items()):
+            table.setdefault(expected, {})[got] = count
+        return table
 
 
 def percent(count: int, whole: int) -> float:
@@ -64,6 +78,7 @@ def evaluate(responder: Responder, cases: list[dict]) -> Evaluation:
             if answered_id != expected:
                 result.misses[expected] += 1
         result.confidently_wrong += wrong
+        result.confusion[(expected or "out-of-scope", answered_id or str(reply.status))] += 1
         if wrong or (expected is not None and answered_id != expected):
             result.failures.append({"q": case["q"], "expect": expected, "status": reply.status,
                                     "got": answered_id or [match.entry.id for match in reply.suggestions],
