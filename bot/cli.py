@@ -166,9 +166,42 @@ def command_learning(args: argparse.Namespace) -> int:
         storage.close()
 
 
+def command_review(args: argparse.Namespace) -> int:
+    """What to teach next: candidates people agreed on, questions not answered, answers voted not helpful."""
+    from datetime import timedelta
+
+    from .storage.learned import normalized
+
+    storage = open_storage(load_settings().database)
+    try:
+        since = utc_now() - timedelta(days=args.days)
+        taught = {normalized(phrasing.text) for phrasing in storage.learned.phrasings()}
+        review = {"candidates": [row for row in storage.questions.candidates() if row["question"] not in taught],
+                  "not_answered": storage.questions.not_answered(since),
+                  "not_helpful": storage.questions.not_helpful(since)}
+    finally:
+        storage.close()
+    if args.json:
+        print(json.dumps(review, ensure_ascii=False, indent=2))
+        return 0
+    print(f"Candidates (two or more people picked the same entry): {len(review['candidates'])}")
+    for row in review["candidates"]:
+        print(f"  {row['people']:3} people  {row['entry_id']:28} {without_controls(row['question'])}"
+              f"\n             teach it: backend-bot kb teach {json.dumps(row['question'])} {row['entry_id']}")
+    print(f"Not answered in the last {args.days} days: {len(review['not_answered'])}")
+    for row in review["not_answered"]:
+        print(f"  {row['times']:4}  {without_controls(row['question'])}")
+    print(f"Voted not helpful in the last {args.days} days: {len(review['not_helpful'])}")
+    for row in review["not_helpful"]:
+        print(f"  {row['votes']:4}  {row['entry_id']:28} {without_controls(row['question'])}")
+    return 0
+
+
 def command_kb(args: argparse.Namespace) -> int:
     if args.kb_command in ("teach", "unteach", "learned"):
         return command_learning(args)
+    if args.kb_command == "review":
+        return command_review(args)
     paths = [Path(path) for path in args.paths] if getattr(args, "paths", None) else load_settings().knowledge_paths
     knowledge = load_knowledge(paths)
     if args.kb_command == "check":
@@ -299,6 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
     teach.add_argument("--force", action="store_true", help="teach it even if another entry answers it now")
     unteach = kb_commands.add_parser("unteach", help="forget a taught phrasing")
     unteach.add_argument("question")
+    review = kb_commands.add_parser("review", help="what to teach next: agreed picks, misses, answers not helpful")
+    review.add_argument("--json", action="store_true")
+    review.add_argument("--days", type=bounded(1, 3650), default=7, help="how far back (default: a week)")
     learned = kb_commands.add_parser("learned", help="list what was taught, or export it as a knowledge file")
     learned.add_argument("--export", metavar="FILE", help="write the phrasings as a knowledge file kb check accepts")
     kb.set_defaults(run=command_kb)

@@ -94,12 +94,16 @@ class Service:
         return self._counted(request, replace(reply, question_id=question_id), started)
 
     @politely("answer a chosen entry")
-    async def follow(self, request: Request, entry_id: str) -> Reply | Note:
-        """A related question or a "did you mean" pick: that entry's answer."""
+    async def follow(self, request: Request, entry_id: str, from_question: int = 0) -> Reply | Note:
+        """A related question or a "did you mean" pick: that entry's answer. A pick under a "did you mean"
+        (`from_question`) is kept: people picking the same entry for a question is how the bot learns."""
         entry = self.responder.knowledge.get(entry_id)
         if entry is None:
             log.warning("a button asked for entry %r, which the knowledge no longer has", entry_id)
             return Note(NoteKind.STALE, STALE_BUTTON)
+        if from_question:
+            await self.db.run(self.storage.questions.record_pick, from_question, request.user, entry_id,
+                              self.clock())
         return await self._logged(replace(request, text=entry.question), self.responder.answer(entry),
                                   time.monotonic())
 

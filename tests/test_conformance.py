@@ -52,8 +52,11 @@ async def test_did_you_mean_offers_choices_and_a_pick_answers_it(chat):
     assert any(NONE_OF_THESE in label for label in seen.buttons)
     choice = next(label for label in seen.buttons if NONE_OF_THESE not in label)
     picked = await chat.click(seen, choice)
-    assert entry_labelled(chat.bot, choice).question in picked.text
+    chosen = entry_labelled(chat.bot, choice)
+    assert chosen.question in picked.text
     assert [row["status"] for row in chat.bot.storage.questions.questions()] == ["suggest", "answered"]
+    # The pick is kept with the question it answered: what the bot learns from.
+    assert [row["entry_id"] for row in chat.bot.storage.db.rows("SELECT entry_id FROM picks")] == [chosen.id]
 
 
 async def test_none_of_these_is_thanked_and_stored(chat):

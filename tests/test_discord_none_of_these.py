@@ -36,5 +36,5 @@ async def test_unsure_answer_offers_did_you_mean_buttons_and_none_of_these(disco
         assert match.entry.question in embed["description"]
     [question] = discord_bot.storage.questions.questions()
     assert discord_server.button_ids(message) == [
-        *[f"bb:answer:{match.entry.id}" for match in reply.suggestions], f"bb:none:{question['id']}"]
+        *[f"bb:answer:{match.entry.id}:{question['id']}" for match in reply.suggestions], f"bb:none:{question['id']}"]
     assert discord_server.button_labels(message)[-1] == "None of these"

@@ -106,3 +106,27 @@ async def test_a_running_serve_picks_up_teaching_and_edits_and_survives_a_broken
         process.terminate()
         await process.wait()
         await server.close()
+
+
+async def test_two_people_picking_the_same_entry_make_a_candidate_in_kb_review(settings_for, tmp_path):
+    import json
+
+    from bot.core.replies import Request
+    from bot.wiring import build_bot
+
+    bot = build_bot(settings_for())
+    try:
+        question = "cache database queue"
+        for user in ("U1", "U2"):
+            reply = await bot.service.ask(Request(question, user, "C1", "slack"))
+            assert reply.status == "suggest"
+            await bot.service.follow(Request("", user, "C1", "slack"), reply.suggestions[0].entry.id,
+                                     from_question=reply.question_id)
+        chosen = reply.suggestions[0].entry.id
+    finally:
+        bot.close()
+    env = {**os.environ, "BOT_DATABASE": str(tmp_path / "bot.db")}
+    review = subprocess.run([COMMAND, "kb", "review", "--json"], capture_output=True, text=True, env=env, timeout=60)
+    found = json.loads(review.stdout)
+    assert found["candidates"] == [{"question": question, "entry_id": chosen, "people": 2}]
+    assert found["not_answered"] == [{"question": question, "times": 2}]

@@ -59,7 +59,8 @@ async def answer_line(service: Service, text: str, last: Reply | None, user: str
     request = Request(text=text, user=user, channel=f"terminal:{user}", platform=PLATFORM)
     choices = follow_ups(last)
     if text.isdigit() and 1 <= int(text) <= len(choices):
-        return await service.follow(request, choices[int(text) - 1].id)
+        picked_from = last.question_id if last.status == SUGGEST else 0
+        return await service.follow(request, choices[int(text) - 1].id, picked_from)
     if isinstance(last, Reply) and last.question_id:
         if text in _VOTES and last.status == ANSWERED:
             return await service.vote(last.question_id, user, _VOTES[text], last.entry.id)

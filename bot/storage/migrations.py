@@ -89,3 +89,10 @@ def m005_learned(db: Database) -> None:
     for event in ("INSERT", "UPDATE", "DELETE"):
         db.execute(f"CREATE TRIGGER learned_{event.lower()} AFTER {event} ON learned_phrasings "
                    "BEGIN UPDATE learned_version SET version = version + 1 WHERE id = 1; END")
+
+
+@migrations()
+def m006_picks(db: Database) -> None:
+    """Which entry a person picked from a "did you mean": two people picking the same one make a candidate."""
+    db["picks"].create({"question_id": int, "user": str, "entry_id": str, "picked_at": str},
+                       pk=("question_id", "user"), foreign_keys=[("question_id", "questions", "id")])

@@ -38,6 +38,31 @@ class QuestionLog:
                 return None
             return self.log_question(request, reply, now)
 
+    def record_pick(self, question_id: int, user: str, entry_id: str, now: datetime | None = None) -> bool:
+        """A "did you mean" pick: stored only for a question that was answered with suggestions."""
+        sql = """INSERT OR REPLACE INTO picks (question_id, user, entry_id, picked_at)
+                 SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ? AND status = 'suggest')"""
+        return self.db.execute(sql, [question_id, user, entry_id, stamp(now), question_id]).rowcount == 1
+
+    def candidates(self, people: int = 2) -> list[dict]:
+        """Questions that at least `people` different people answered by picking the same entry."""
+        sql = """SELECT lower(trim(q.text)) AS question, p.entry_id, count(DISTINCT p.user) AS people
+                 FROM picks p JOIN questions q ON q.id = p.question_id
+                 GROUP BY question, p.entry_id HAVING people >= ? ORDER BY people DESC, question"""
+        return self.db.rows(sql, [people])
+
+    def not_answered(self, since: datetime, limit: int = 50) -> list[dict]:
+        sql = """SELECT lower(trim(text)) AS question, count(*) AS times FROM questions
+                 WHERE intent = 'question' AND status != 'answered' AND asked_at >= ?
+                 GROUP BY question ORDER BY times DESC, question LIMIT ?"""
+        return self.db.rows(sql, [stamp(since), limit])
+
+    def not_helpful(self, since: datetime, limit: int = 50) -> list[dict]:
+        sql = """SELECT lower(trim(q.text)) AS question, f.entry_id, count(*) AS votes FROM feedback f
+                 JOIN questions q ON q.id = f.question_id WHERE f.verdict = 'not_helpful' AND f.given_at >= ?
+                 GROUP BY question, f.entry_id ORDER BY votes DESC, question LIMIT ?"""
+        return self.db.rows(sql, [stamp(since), limit])
+
     def claim_event(self, platform: str, event_id: str, now: datetime | None = None) -> bool:
         """True the first time an event id is seen; a retried delivery gets False and is not processed again."""
         sql = "INSERT OR IGNORE INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)"

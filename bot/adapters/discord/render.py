@@ -113,14 +113,14 @@ def render_suggestions(reply: Reply, question_id: int) -> Rendered:
     embed = discord.Embed(title="Did you mean…", description=description, colour=COLOURS[SUGGEST])
     embed.set_footer(text="Pick one to see its answer, or tell me none of these fit.")
     view = discord.ui.View(timeout=None)
-    add_answer_buttons(view, [match.entry for match in reply.suggestions], discord.ButtonStyle.primary)
+    add_answer_buttons(view, [match.entry for match in reply.suggestions], discord.ButtonStyle.primary, question_id)
     view.add_item(NoneOfTheseButton(question_id))
     return Rendered(embed, view)
 
 
-def add_answer_buttons(view: discord.ui.View, entries, style: discord.ButtonStyle) -> None:
+def add_answer_buttons(view: discord.ui.View, entries, style: discord.ButtonStyle, question_id: int = 0) -> None:
     for entry in entries:
-        button = AnswerButton.for_entry(entry, style, RELATED_ROW)
+        button = AnswerButton.for_entry(entry, style, RELATED_ROW, question_id)
         if button is not None:
             view.add_item(button)
 
@@ -175,29 +175,33 @@ async def respond(interaction: discord.Interaction, work: Awaitable, ephemeral: 
 
 # Persistent buttons: all their state is in the custom_id, so they keep working after a restart (issue 4).
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"bb:answer:(?P<entry_id>[a-z0-9-]+)"):
-    """Answers one knowledge entry: a related question, or a "did you mean" candidate."""
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"bb:answer:(?P<entry_id>[a-z0-9-]+)(?::(?P<question_id>\d{1,19}))?"):
+    """Answers one knowledge entry: a related question, or a "did you mean" candidate (which carries the
+    question it was offered for, so the pick is kept)."""
 
     def __init__(self, entry_id: str, label: str = "Answer", style: discord.ButtonStyle = discord.ButtonStyle.secondary,
-                 row: int | None = None):
-        button = discord.ui.Button(label=clip(label, MAX_LABEL), style=style, custom_id=f"bb:answer:{entry_id}")
+                 row: int | None = None, question_id: int = 0):
+        custom_id = f"bb:answer:{entry_id}" + (f":{question_id}" if question_id else "")
+        button = discord.ui.Button(label=clip(label, MAX_LABEL), style=style, custom_id=custom_id)
         super().__init__(button, row=row)
-        self.entry_id = entry_id
+        self.entry_id, self.question_id = entry_id, question_id
 
     @classmethod
-    def for_entry(cls, entry: Entry, style: discord.ButtonStyle, row: int) -> "AnswerButton | None":
+    def for_entry(cls, entry: Entry, style: discord.ButtonStyle, row: int,
+                  question_id: int = 0) -> "AnswerButton | None":
         """The button for `entry`, or None when its id is too long for a custom_id."""
-        if len(f"bb:answer:{entry.id}") > MAX_CUSTOM_ID:
+        if len(f"bb:answer:{entry.id}:{question_id}") > MAX_CUSTOM_ID:
             return None
-        return cls(entry.id, entry.short_label, style, row)
+        return cls(entry.id, entry.short_label, style, row, question_id)
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match) -> "AnswerButton":
-        return cls(match["entry_id"])
+        return cls(match["entry_id"], question_id=int(match["question_id"] or 0))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        request = make_request(interaction, "")
-        await respond(interaction, interaction.client.service.follow(request, self.entry_id), ephemeral=False)
+        follow = interaction.client.service.follow(make_request(interaction, ""), self.entry_id, self.question_id)
+        await respond(interaction, follow, ephemeral=False)
 
 
 VOTES = {HELPFUL: ("Helpful", "👍", discord.ButtonStyle.success),

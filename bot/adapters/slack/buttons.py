@@ -55,8 +55,8 @@ class Clicks:
         """A related-question or "did you mean" button: answer that entry in the same thread."""
 
         async def handle(body, action, client, value, user):
-            _, entry_id = value
-            reply = await self.service.follow(events.click_request(body, user), entry_id)
+            question_id, entry_id = value
+            reply = await self.service.follow(events.click_request(body, user), entry_id, from_question=question_id)
             if isinstance(reply, Note):
                 await self.tell_clicker(client, body, user, blocks.render(reply)["text"])
                 return
