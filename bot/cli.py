@@ -104,7 +104,24 @@ def parse_bars(text: str) -> dict[str, float]:
 
 
 def command_eval(args: argparse.Namespace) -> int:
-    result = evaluate(build_responder(load_settings()), read_cases(args.file))
+    if args.from_log:
+        from .learning import LiveKnowledge
+
+        settings = load_settings()
+        storage = open_storage(settings.database)
+        try:
+            cases = storage.questions.labelled()
+            responder = LiveKnowledge(settings.knowledge_paths, storage.learned).responder
+        finally:
+            storage.close()
+        if not cases:
+            raise UsageError("the log has no labelled questions yet: teach phrasings, or let people pick from "
+                             "'did you mean' and vote")
+    elif args.file:
+        cases, responder = read_cases(args.file), build_responder(load_settings())
+    else:
+        raise UsageError("give an eval file, or --from-log to measure on the team's own labelled questions")
+    result = evaluate(responder, cases)
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:
@@ -218,10 +235,16 @@ def command_stats(args: argparse.Namespace) -> int:
     storage = open_storage(load_settings().database)
     try:
         counts = storage.questions.outcome_counts()
+        by_platform = storage.questions.outcomes_by_platform()
         feedback = storage.questions.feedback_counts()
         misses = storage.questions.unanswered_questions(limit=args.misses)
     finally:
         storage.close()
+    if args.json:
+        print(json.dumps({"questions": counts, "by_platform": by_platform, "feedback": feedback,
+                          "not_answered": [{"question": text, "times": count} for text, count in misses]},
+                         ensure_ascii=False, indent=2))
+        return 0
     total = sum(counts.values())
     print(f"{total} questions asked: " + ", ".join(f"{status} {count} ({percent(count, total)}%)"
                                                     for status, count in sorted(counts.items())))
@@ -231,6 +254,8 @@ def command_stats(args: argparse.Namespace) -> int:
         for text, count in misses:
             # Typed by people in chat: escape sequences in it must not reach the operator's terminal.
             print(f"  {count:4}  {without_controls(text)}")
+    for platform, outcomes in by_platform.items():
+        print(f"{platform}: " + ", ".join(f"{status} {count}" for status, count in outcomes.items()))
     return 0
 
 
@@ -316,7 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", help="who is asking, for votes (default: your login name)")
     chat.set_defaults(run=command_chat)
     ev = commands.add_parser("eval", help="measure the matcher on a JSONL file of {q, expect}")
-    ev.add_argument("file")
+    ev.add_argument("file", nargs="?")
+    ev.add_argument("--from-log", action="store_true",
+                    help="measure on the team's labelled questions: taught phrasings, picks, helpful votes")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--fail-under", type=parse_bars, default={}, metavar="answered=N,declined=N",
                     help="exit 1 when a figure is under its bar (for CI)")
@@ -339,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     learned.add_argument("--export", metavar="FILE", help="write the phrasings as a knowledge file kb check accepts")
     kb.set_defaults(run=command_kb)
     stats = commands.add_parser("stats", help="how questions were answered, feedback, and what was not known")
+    stats.add_argument("--json", action="store_true")
     stats.add_argument("--misses", type=bounded(1, 10_000), default=10, help="how many unanswered questions to list")
     stats.set_defaults(run=command_stats)
     serve = commands.add_parser("serve", help="run the Slack and Discord bots whose tokens are set")

@@ -130,3 +130,16 @@ async def test_two_people_picking_the_same_entry_make_a_candidate_in_kb_review(s
     found = json.loads(review.stdout)
     assert found["candidates"] == [{"question": question, "entry_id": chosen, "people": 2}]
     assert found["not_answered"] == [{"question": question, "times": 2}]
+
+
+def test_eval_from_log_measures_the_teams_own_labelled_questions_and_stats_counts_each_platform(run):
+    empty = run("eval", "--from-log")
+    assert empty.returncode == 2 and "no labelled questions yet" in empty.stderr
+    run("kb", "teach", PHRASING, "implement-observability")
+    run("ask", "how to scale backend?")
+    measured = run("eval", "--from-log")
+    assert "answered correctly: 1/1 (100.0%)" in measured.stdout
+    import json
+
+    stats = json.loads(run("stats", "--json").stdout)
+    assert stats["by_platform"] == {"console": {"answered": 1}}

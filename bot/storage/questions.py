@@ -79,6 +79,24 @@ class QuestionLog:
         rows = self.db.rows("SELECT verdict FROM feedback WHERE question_id = ? ORDER BY user", [question_id])
         return [row["verdict"] for row in rows]
 
+    def outcomes_by_platform(self) -> dict[str, dict[str, int]]:
+        """Outcomes per platform: the terminal's own questions are counted apart from chat."""
+        sql = """SELECT platform, status, count(*) AS n FROM questions WHERE intent = 'question'
+                 GROUP BY platform, status ORDER BY platform, status"""
+        table: dict[str, dict[str, int]] = {}
+        for row in self.db.rows(sql):
+            table.setdefault(row["platform"], {})[row["status"]] = row["n"]
+        return table
+
+    def labelled(self) -> list[dict]:
+        """The team's own labelled questions: taught phrasings, "did you mean" picks and answers voted helpful,
+        each as an eval case {"q", "expect"}."""
+        sql = """SELECT text AS q, entry_id AS expect FROM learned_phrasings
+                 UNION SELECT q.text, p.entry_id FROM picks p JOIN questions q ON q.id = p.question_id
+                 UNION SELECT q.text, f.entry_id FROM feedback f JOIN questions q ON q.id = f.question_id
+                       WHERE f.verdict = 'helpful' AND f.entry_id IS NOT NULL"""
+        return self.db.rows(sql)
+
     def outcome_counts(self) -> dict[str, int]:
         sql = "SELECT status, count(*) AS n FROM questions WHERE intent = 'question' GROUP BY status"
         return {row["status"]: row["n"] for row in self.db.rows(sql)}
