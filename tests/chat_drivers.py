@@ -161,8 +161,8 @@ class DiscordChat:
     def seen(self, message: dict) -> Seen:
         words = [message.get("content") or ""]
         for embed in message.get("embeds", []):
-            words += [embed.get("title", ""), embed.get("description", ""), embed.get("footer", {}).get("text", ""),
-                      embed.get("author", {}).get("name", "")]
+            words += [embed.get("title", ""), embed.get("url", ""), embed.get("description", ""),
+                      embed.get("footer", {}).get("text", ""), embed.get("author", {}).get("name", "")]
         labels = self.server.button_labels(message) if message.get("components") else []
         return Seen("\n".join(word for word in words if word), labels, message)
 

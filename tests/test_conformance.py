@@ -31,6 +31,7 @@ async def test_a_question_is_answered_with_related_questions_and_votes(chat):
     seen = await chat.ask(QUESTION)
     entry = chat.bot.responder.knowledge.get("make-idempotent")
     assert entry.question in seen.text and entry.answer[0][:60] in seen.text
+    assert entry.source.startswith("https://") and entry.source in seen.text  # where the answer comes from
     related = [item.short_label for item in chat.bot.responder.related_to(entry)]
     assert [label for label in seen.buttons if label in related] == related
     assert any(HELPFUL in label for label in seen.buttons) and any(NOT_HELPFUL in label for label in seen.buttons)

@@ -115,3 +115,16 @@ def test_a_team_file_named_like_the_starter_pack_replaces_it(tmp_path):
     knowledge = load_knowledge([shipped_folder(), tmp_path])
     assert len(knowledge.entries) == 27
     assert knowledge.get("scale-backend").question == "How do we scale our backend?"
+
+
+def test_an_entrys_source_link_wins_over_its_files_and_a_bad_link_is_named(tmp_path):
+    (tmp_path / "team.yaml").write_text(
+        "source: https://wiki.example.com/team\nentries:\n"
+        "  - id: team-a\n    question: Ours?\n    answer: x\n"
+        "  - id: team-b\n    question: Theirs?\n    answer: y\n    source: https://wiki.example.com/b\n")
+    knowledge = load_knowledge([shipped_folder(), tmp_path])
+    assert knowledge.get("team-a").source == "https://wiki.example.com/team"
+    assert knowledge.get("team-b").source == "https://wiki.example.com/b"
+    (tmp_path / "team.yaml").write_text("entries:\n  - id: team-c\n    question: Q?\n    answer: x\n"
+                                        "    source: javascript:alert(1)\n")
+    assert problems_in(tmp_path) == [f"{tmp_path / 'team.yaml'}: entry 'team-c' (#1): source: must be an http(s) link"]

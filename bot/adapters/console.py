@@ -30,6 +30,8 @@ def render_text(reply: Reply | Note | Leaderboard) -> str:
     lines: list[str] = []
     if reply.status == ANSWERED and reply.entry:
         lines += [reply.entry.question, "", reply.entry.answer_text]
+        if reply.entry.source:
+            lines += ["", f"Source: {reply.entry.source}"]
         if reply.related:
             lines += ["", "Related questions:"]
             lines += [f"  {number}. {entry.question}" for number, entry in enumerate(reply.related, 1)]

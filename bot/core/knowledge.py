@@ -25,6 +25,8 @@ class Entry:
     related: tuple[str, ...] = ()
     label: str = ""
     origin: str = ""
+    # Where the answer comes from: the entry's own `source` link, else its file's (None when neither is a link).
+    source: str = ""
 
     @property
     def answer_text(self) -> str:
@@ -131,7 +133,7 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
     elif len(entry_id) > MAX_ID_CHARS:
         problems.append(Problem(file, where, "id", f"is longer than {MAX_ID_CHARS} characters, which buttons cannot "
                                                    "carry"))
-    known = {"id", "question", "answer", "aliases", "tags", "related", "label"}
+    known = {"id", "question", "answer", "aliases", "tags", "related", "label", "source"}
     for name in sorted(set(raw) - known):
         problems.append(Problem(file, where, str(name), f"is not a known field (known: {', '.join(sorted(known))})"))
     question = _required_text(raw, "question", file, where, problems)
@@ -150,7 +152,20 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
         related=_text_list(raw.get("related"), file, where, "related", problems),
         label=label.strip(),
         origin=file,
+        source=_link(raw.get("source"), file, where, problems),
     )
+
+
+_LINK = re.compile(r"^https?://[^\s<>|]+$")
+
+
+def _link(value, file: str, where: str, problems: list[Problem]) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not _LINK.match(value.strip()) or len(value) > 2000:
+        problems.append(Problem(file, where, "source", "must be an http(s) link"))
+        return ""
+    return value.strip()
 
 
 def parse_document(data, file: str, problems: list[Problem]) -> tuple[list[Entry], dict]:
@@ -204,6 +219,9 @@ def build_knowledge(documents: list[tuple[str, object]], problems: list[Problem]
             sources.append(source)
     _check_links(entries, problems)
     extra = [alias for source in sources for alias in source.pop("aliases", [])]
+    links = {source["file"]: source["source"] for source in sources if _LINK.match(source.get("source", ""))}
+    entries = [entry if entry.source or entry.origin not in links else replace(entry, source=links[entry.origin])
+               for entry in entries]
     known = {entry.id for entry in entries}
     for text, entry_id in extra:
         if entry_id not in known:

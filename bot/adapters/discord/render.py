@@ -97,8 +97,9 @@ def render_reply(reply: Reply) -> Rendered:
 
 def render_answer(reply: Reply, question_id: int) -> Rendered:
     entry = reply.entry
+    # The title links to where the answer comes from, when the knowledge says.
     embed = discord.Embed(title=clip(entry.question, MAX_TITLE), description=clip(entry.answer_text, MAX_DESCRIPTION),
-                          colour=COLOURS[ANSWERED])
+                          colour=COLOURS[ANSWERED], url=entry.source or None)
     embed.set_footer(text=clip(f"backend-bot knowledge base · entry: {entry.id}", MAX_FOOTER))
     view = discord.ui.View(timeout=None)
     add_answer_buttons(view, reply.related, discord.ButtonStyle.secondary)

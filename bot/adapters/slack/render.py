@@ -145,7 +145,11 @@ def entry_blocks(entry: Entry, related: list[Entry], question_id: int, room: int
     if len(pieces) > room:
         pieces = pieces[: room - 1] + [shorten(pieces[room - 1], MAX_SECTION_CHARS - 40) + " (answer cut short)"]
     blocks = [section(piece, f"answer_{number}") for number, piece in enumerate(pieces)]
-    blocks.append(context(f"{source} the knowledge base entry `{escape(entry.id)}`", "source"))
+    line = f"{source} the knowledge base entry `{escape(entry.id)}`"
+    if entry.source:
+        # Links are checked when the knowledge loads (http(s), no spaces, no < > |), so this markup is safe.
+        line += f" · <{entry.source}|source>"
+    blocks.append(context(line, "source"))
     if related:
         blocks.append({"type": "actions", "block_id": "related", "elements": entry_buttons(related, question_id)})
     return blocks
