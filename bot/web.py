@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 
 from .adapters.base import Link
+from .connections import ConnectionGuard
 from .learning import LiveKnowledge
 from .metrics import CONTENT_TYPE, Metrics
 from .storage import Database
@@ -22,6 +23,8 @@ class OperatorPort:
         self.db, self.metrics, self.links, self.live = db, metrics, links, live
         self.mounted: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = {}
         self.runner: web.AppRunner | None = None
+        self.guard = ConnectionGuard()
+        self.sweeper: asyncio.Task | None = None
 
     def mount(self, path: str, handler) -> None:
         self.mounted[path] = handler
@@ -58,17 +61,21 @@ class OperatorPort:
 
     async def start(self, host: str, port: int) -> int:
         """Listening when it returns; the port (useful when `port` is 0)."""
-        app = web.Application(client_max_size=1024 ** 2)
+        app = web.Application(client_max_size=1024 ** 2, middlewares=[self.guard.mark_served])
         app.router.add_get(HEALTH_PATH, self.handle_health)
         app.router.add_get(METRICS_PATH, self.handle_metrics)
         app.router.add_route("*", "/{path:.*}", self.dispatch)
         self.runner = web.AppRunner(app, access_log=None, keepalive_timeout=READ_TIMEOUT)
         await self.runner.setup()
+        self.guard.attach(self.runner.server)
+        self.sweeper = asyncio.create_task(self.guard.sweep_forever())
         await web.TCPSite(self.runner, host, port).start()
         bound = self.runner.addresses[0][1]
         log.info("operator port %s: %s and %s", bound, HEALTH_PATH, METRICS_PATH)
         return bound
 
     async def stop(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.cancel()
         if self.runner is not None:
             await self.runner.cleanup()
