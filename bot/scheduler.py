@@ -69,6 +69,14 @@ class Publisher(Protocol):
     async def post_reveal(self, channel: str, message_ref: str, quiz_id: int, result: QuizResult) -> str: ...
 
 
+async def until_set(event: asyncio.Event, seconds: float) -> None:
+    """Sleeps `seconds`, or less when `event` is set meanwhile."""
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass
+
+
 @dataclass(frozen=True)
 class DuePost:
     schedule: Schedule
@@ -224,10 +232,13 @@ class Scheduler:
         return report
 
     async def run_forever(self, clock: Callable[[], datetime] = utc_now,
-                          sleep: Callable[[float], Awaitable] = asyncio.sleep,
+                          sleep: Callable[[float], Awaitable] | None = None,
                           stop: asyncio.Event | None = None) -> None:
-        """Checks every `interval` seconds (at once after a full wave); CLI changes to schedules apply at once."""
-        while stop is None or not stop.is_set():
+        """Checks every `interval` seconds (at once after a full wave); CLI changes to schedules apply at once.
+        `stop` ends the loop after the wave in flight, without waiting out the interval."""
+        stop = stop or asyncio.Event()
+        sleep = sleep or (lambda seconds: until_set(stop, seconds))
+        while not stop.is_set():
             self._more = False
             try:
                 report = await self.run_once(clock())

@@ -47,7 +47,8 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
     tasks = [asyncio.create_task(each.run(Runtime(bot.service, scheduler, bot.settings, links[each.name],
                                                   operator.mount if port is not None else None)), name=each.name)
              for each in platforms]
-    tasks.append(asyncio.create_task(scheduler.run_forever(stop=stop), name="scheduler"))
+    scheduling = asyncio.create_task(scheduler.run_forever(stop=stop), name="scheduler")
+    tasks.append(scheduling)
     tasks.append(asyncio.create_task(prune_daily(bot, stop), name="retention"))
     tasks.append(asyncio.create_task(keep_knowledge_fresh(bot, stop), name="knowledge"))
     stopping = asyncio.create_task(stop.wait())
@@ -59,7 +60,10 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
         if failed:
             raise failed[0].exception()
         log.info("stopping: no new work is taken; finishing what is in flight (up to %g s)", DRAIN_SECONDS)
-        await bot.service.drained(DRAIN_SECONDS)
+        # The scheduler ends its loop after the wave it is sending; a post still unsent then is handed back
+        # (claimed, so the next start looks for it in the channel before sending).
+        await asyncio.wait([scheduling, asyncio.create_task(bot.service.drained(DRAIN_SECONDS))],
+                           timeout=DRAIN_SECONDS, return_when=asyncio.ALL_COMPLETED)
     finally:
         for task in [*tasks, stopping]:
             task.cancel()

@@ -79,3 +79,22 @@ async def test_a_claim_whose_sender_died_before_sending_is_sent_once_after_a_res
     assert too_soon == {}  # a claim this fresh may still be in flight in a live process
     assert report == {"sent": 1} and post.status == "sent"
     assert len(scene.slack.successful("chat.postMessage")) == 1
+
+
+async def test_sigterm_during_a_post_lets_it_finish_and_exits_cleanly(tmp_path):
+    storage = open_storage(tmp_path / "bot.db")
+    storage.schedules.set_schedule("slack", CHANNEL, "tip", EVERY_DAY, now=SET_AT)
+    storage.close()
+    async with SlackStandIn() as slack:
+        release = slack.hold_next("chat.postMessage")
+        process = await start_serve(tmp_path, slack)
+        await slack.wait_for(lambda: "chat.postMessage" in slack.waiting, timeout=30)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(0.5)
+        release.set()  # Slack answers while the bot is stopping
+        code = await asyncio.wait_for(process.wait(), 15)
+    storage = open_storage(tmp_path / "bot.db")
+    [post] = storage.schedules.posts()
+    storage.close()
+    assert code == 0
+    assert post.status == "sent" and len(slack.successful("chat.postMessage")) == 1
