@@ -54,6 +54,9 @@ class Database:
                 raise StorageError(f"the database at {path} was written by a newer backend-bot (it has schema step "
                                    f"{newer[-1]}): upgrade backend-bot, or set BOT_DATABASE to another file")
             migrations.apply(self.tables)
+            # A read-only file opens and reads fine, then fails every write: find out now, not at the first vote.
+            version = self.tables.execute("PRAGMA user_version").fetchone()[0]
+            self.tables.execute(f"PRAGMA user_version = {int(version)}")
         except (OSError, sqlite3.Error) as error:
             raise StorageError(f"cannot use the database at {path}: {error}. "
                                "Set BOT_DATABASE to a file in a folder you can write to.") from error
