@@ -149,7 +149,7 @@ def command_learning(args: argparse.Namespace) -> int:
 
     from .core.commands import TEACH, UNTEACH, Command, Place
     from .learning import LiveKnowledge
-    from .schedule_commands import teach
+    from .chat_commands import teach
 
     settings = load_settings()
     storage = open_storage(settings.database)

@@ -19,7 +19,7 @@ from .core.replies import Intent, Note, NoteKind, Reply, Request, Responder
 from .core.scores import Leaderboard
 from .learning import LiveKnowledge
 from .metrics import Metrics
-from .schedule_commands import run_command
+from .chat_commands import run_command
 from .storage import Storage, StorageError, utc_now
 
 log = logging.getLogger(__name__)

@@ -34,15 +34,21 @@ async def start_serve(tmp_path, slack: SlackStandIn) -> asyncio.subprocess.Proce
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 
-async def test_a_serve_killed_mid_post_is_restarted_and_finds_the_post_in_the_channel(tmp_path):
+async def serve_mid_post(tmp_path, slack: SlackStandIn) -> tuple[asyncio.subprocess.Process, asyncio.Event]:
+    """A serve whose daily tip is due, caught while Slack holds its chat.postMessage; and Slack's release."""
     storage = open_storage(tmp_path / "bot.db")
     storage.schedules.set_schedule("slack", CHANNEL, "tip", EVERY_DAY, now=SET_AT)
     storage.close()
+    release = slack.hold_next("chat.postMessage")
+    process = await start_serve(tmp_path, slack)
+    await slack.wait_for(lambda: "chat.postMessage" in slack.waiting, timeout=30)
+    return process, release
+
+
+async def test_a_serve_killed_mid_post_is_restarted_and_finds_the_post_in_the_channel(tmp_path):
     async with SlackStandIn() as slack:
-        release = slack.hold_next("chat.postMessage")
-        first = await start_serve(tmp_path, slack)
+        first, release = await serve_mid_post(tmp_path, slack)
         try:
-            await slack.wait_for(lambda: "chat.postMessage" in slack.waiting, timeout=30)
             first.send_signal(signal.SIGKILL)  # between the claim and Slack's answer
             await first.wait()
         finally:
@@ -82,13 +88,8 @@ async def test_a_claim_whose_sender_died_before_sending_is_sent_once_after_a_res
 
 
 async def test_sigterm_during_a_post_lets_it_finish_and_exits_cleanly(tmp_path):
-    storage = open_storage(tmp_path / "bot.db")
-    storage.schedules.set_schedule("slack", CHANNEL, "tip", EVERY_DAY, now=SET_AT)
-    storage.close()
     async with SlackStandIn() as slack:
-        release = slack.hold_next("chat.postMessage")
-        process = await start_serve(tmp_path, slack)
-        await slack.wait_for(lambda: "chat.postMessage" in slack.waiting, timeout=30)
+        process, release = await serve_mid_post(tmp_path, slack)
         process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.5)
         release.set()  # Slack answers while the bot is stopping

@@ -6,6 +6,15 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("backend-bot")
 
 
+def add_version(db: Database, table: str, counter: str) -> None:
+    """A one-row table whose number triggers bump on every change to `table`, by any process: cheap to watch."""
+    db[counter].create({"id": int, "version": int}, pk="id")
+    db[counter].insert({"id": 1, "version": 0})
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER {table}_{event.lower()} AFTER {event} ON {table} "
+                   f"BEGIN UPDATE {counter} SET version = version + 1 WHERE id = 1; END")
+
+
 def newer_steps(db: Database) -> list[str]:
     """Schema steps the database has that this version does not know: it was written by a newer backend-bot."""
     known = {step.name for step in migrations._migrations}
@@ -63,11 +72,7 @@ def m003_posts_by_date(db: Database) -> None:
     """The scheduler asks which of today's posts exist: by date, so the answer costs today's posts, not history."""
     db["posts"].create_index(["local_date", "schedule_id"])
     # Every change to a schedule, by any process, bumps one number: the scheduler re-reads schedules only then.
-    db["schedule_version"].create({"id": int, "version": int}, pk="id")
-    db["schedule_version"].insert({"id": 1, "version": 0})
-    for event in ("INSERT", "UPDATE", "DELETE"):
-        db.execute(f"CREATE TRIGGER schedules_{event.lower()} AFTER {event} ON schedules "
-                   "BEGIN UPDATE schedule_version SET version = version + 1 WHERE id = 1; END")
+    add_version(db, "schedules", "schedule_version")
 
 
 @migrations()
@@ -84,11 +89,7 @@ def m005_learned(db: Database) -> None:
         "id": int, "text": str, "normalized": str, "entry_id": str, "taught_by": str, "taught_at": str,
     }, pk="id", not_null={"text", "normalized", "entry_id"})
     db["learned_phrasings"].create_index(["normalized"], unique=True)
-    db["learned_version"].create({"id": int, "version": int}, pk="id")
-    db["learned_version"].insert({"id": 1, "version": 0})
-    for event in ("INSERT", "UPDATE", "DELETE"):
-        db.execute(f"CREATE TRIGGER learned_{event.lower()} AFTER {event} ON learned_phrasings "
-                   "BEGIN UPDATE learned_version SET version = version + 1 WHERE id = 1; END")
+    add_version(db, "learned_phrasings", "learned_version")
 
 
 @migrations()
