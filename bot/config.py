@@ -59,6 +59,8 @@ class Settings:
     port: int | None = None
     # How often the scheduler looks for due posts; tests set it short instead of waiting out the default.
     schedule_check_seconds: float = 5.0
+    # When two people pick the same entry for a question from "did you mean", teach it without an admin.
+    auto_teach: bool = False
     # Days of questions (and their votes) kept; `serve` prunes older ones once a day, `db prune` on demand.
     keep_question_days: int = 365
     # How long one scheduled send may take before its outcome counts as unknown (and is looked for later).
@@ -108,6 +110,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         port=_port(get("PORT")),
         schedule_check_seconds=_seconds("SCHEDULE_CHECK_SECONDS", get("SCHEDULE_CHECK_SECONDS"), 5.0),
         keep_question_days=_days(get("BOT_KEEP_QUESTIONS_DAYS")),
+        auto_teach=_switch("BOT_AUTO_TEACH", get("BOT_AUTO_TEACH")),
         schedule_send_timeout=_seconds("SCHEDULE_SEND_TIMEOUT_SECONDS", get("SCHEDULE_SEND_TIMEOUT_SECONDS"), 30.0),
     )
 
@@ -134,6 +137,14 @@ def _seconds(name: str, value: str, default: float) -> float:
     if not 0 < seconds <= 3600:
         raise ConfigError(f"{name} must be a number of seconds between 0 and 3600, such as 5 or 0.5, not {value!r}")
     return seconds
+
+
+def _switch(name: str, value: str) -> bool:
+    if value.lower() in ("", "0", "off", "false", "no"):
+        return False
+    if value.lower() in ("1", "on", "true", "yes"):
+        return True
+    raise ConfigError(f"{name} must be on or off, not {value!r}")
 
 
 def _days(value: str) -> int:

@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from .core.commands import CommandError, Place, parse_command, refusal
+from .core.commands import TEACH, Command, CommandError, Place, parse_command, refusal
 from .core.feedback import MISS_NOTE, NONE_OF_THESE, feedback_note
 from .core.replies import Intent, Note, NoteKind, Reply, Request, Responder
 from .core.scores import Leaderboard
 from .learning import LiveKnowledge
 from .metrics import Metrics
-from .chat_commands import run_command
+from .chat_commands import run_command, teach
 from .storage import Storage, StorageError, utc_now
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def politely(what: str):
 
 class Service:
     def __init__(self, live: LiveKnowledge, storage: Storage, admins: frozenset[str] = frozenset(),
-                 clock: Callable[[], datetime] = utc_now, metrics: Metrics | None = None):
+                 clock: Callable[[], datetime] = utc_now, metrics: Metrics | None = None, auto_teach: bool = False):
         self.live = live
         self.storage = storage
         self.db = storage.db
@@ -66,6 +66,7 @@ class Service:
         self.metrics = metrics or Metrics()
         self.metrics.entries.set(len(live.responder.knowledge.entries))
         self.in_flight = 0
+        self.auto_teach = auto_teach
         self._events: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     @property
@@ -102,10 +103,21 @@ class Service:
             log.warning("a button asked for entry %r, which the knowledge no longer has", entry_id)
             return Note(NoteKind.STALE, STALE_BUTTON)
         if from_question:
-            await self.db.run(self.storage.questions.record_pick, from_question, request.user, entry_id,
-                              self.clock())
+            await self.db.run(self._keep_pick, from_question, request.user, entry_id)
         return await self._logged(replace(request, text=entry.question), self.responder.answer(entry),
                                   time.monotonic())
+
+    def _keep_pick(self, question_id: int, user: str, entry_id: str) -> None:
+        """Stores the pick; with auto-teaching on, a pick two people agree on is taught at once (through the
+        same checks as an admin's teaching, so it never takes a question from an entry that answers it)."""
+        questions = self.storage.questions
+        if not questions.record_pick(question_id, user, entry_id, self.clock()) or not self.auto_teach:
+            return
+        agreed = questions.agreed_pick(question_id, entry_id)
+        if agreed:
+            command = Command(TEACH, text=agreed, entry_id=entry_id)
+            note = teach(command, Place("auto", "", "picks"), self.storage, self.live, self.clock())
+            log.info("auto-teaching from agreed picks: %s", note.text)
 
     def help(self) -> Reply:
         return self.responder.help()

@@ -49,7 +49,8 @@ def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bo
     except BaseException:
         storage.close()
         raise
-    return Bot(settings, live, storage, Daily(live, storage), Service(live, storage, settings.bot_admins, clock))
+    service = Service(live, storage, settings.bot_admins, clock, auto_teach=settings.auto_teach)
+    return Bot(settings, live, storage, Daily(live, storage), service)
 
 
 def build_scheduler(bot: Bot, publishers: Mapping[str, Publisher] | None = None) -> Scheduler:

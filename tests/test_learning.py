@@ -143,3 +143,24 @@ def test_eval_from_log_measures_the_teams_own_labelled_questions_and_stats_count
 
     stats = json.loads(run("stats", "--json").stdout)
     assert stats["by_platform"] == {"console": {"answered": 1}}
+
+
+async def test_with_auto_teaching_a_pick_two_people_agree_on_is_answered_for_the_next_person(settings_for):
+    from bot.core.replies import Request
+    from bot.wiring import build_bot
+
+    bot = build_bot(settings_for(BOT_AUTO_TEACH="on"))
+    try:
+        question = "cache database queue"
+        picks = []
+        for user in ("U1", "U2"):
+            reply = await bot.service.ask(Request(question, user, "C1", "slack"))
+            assert reply.status == "suggest"
+            chosen = reply.suggestions[0].entry.id
+            picks.append(await bot.service.follow(Request("", user, "C1", "slack"), chosen, reply.question_id))
+        third = await bot.service.ask(Request(question, "U3", "C1", "slack"))
+        [taught] = bot.storage.learned.phrasings()
+    finally:
+        bot.close()
+    assert (third.status, third.entry.id) == ("answered", chosen)
+    assert (taught.text, taught.entry_id, taught.taught_by) == (question, chosen, "auto:picks")

@@ -44,6 +44,16 @@ class QuestionLog:
                  SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ? AND status = 'suggest')"""
         return self.db.execute(sql, [question_id, user, entry_id, stamp(now), question_id]).rowcount == 1
 
+    def agreed_pick(self, question_id: int, entry_id: str, people: int = 2) -> str | None:
+        """The question's text when at least `people` different people picked `entry_id` for it (asked in the
+        same words, any time), else None."""
+        sql = """SELECT min(q.text) AS question FROM picks p JOIN questions q ON q.id = p.question_id
+                 WHERE p.entry_id = ? AND lower(trim(q.text)) =
+                     (SELECT lower(trim(text)) FROM questions WHERE id = ?)
+                 HAVING count(DISTINCT p.user) >= ?"""
+        rows = self.db.rows(sql, [entry_id, question_id, people])
+        return rows[0]["question"] if rows and rows[0]["question"] else None
+
     def candidates(self, people: int = 2) -> list[dict]:
         """Questions that at least `people` different people answered by picking the same entry."""
         sql = """SELECT lower(trim(q.text)) AS question, p.entry_id, count(DISTINCT p.user) AS people
