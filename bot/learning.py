@@ -9,6 +9,8 @@ from .knowledge_files import find_files, load_knowledge, without_replaced
 from .storage import LearnedPhrasings, Phrasing
 
 log = logging.getLogger(__name__)
+# Questions are matched on their first 500 characters; a longer phrasing would teach nothing more.
+MAX_PHRASING_CHARS = 500
 
 
 class LiveKnowledge:
@@ -62,6 +64,8 @@ def why_not_teach(responder: Responder, text: str, entry_id: str, force: bool = 
     """Why teaching `text` as a phrasing of `entry_id` would do harm, or None when it may be taught."""
     if responder.knowledge.get(entry_id) is None:
         return f"There is no entry {entry_id!r}; `backend-bot kb list` shows the ids."
+    if len(text) > MAX_PHRASING_CHARS:
+        return f"A phrasing is a question as people ask it: at most {MAX_PHRASING_CHARS} characters."
     _, topical = responder.matcher.weigh_query(text)
     if not topical:
         return f"“{text}” has no words the knowledge is about, so it would teach nothing that can be matched."

@@ -50,6 +50,8 @@ def test_teaching_that_would_do_harm_is_refused_with_the_reason(run):
     assert taken.returncode == 1 and "already answered confidently by scale-backend" in taken.stdout
     empty = run("kb", "teach", "hi there", "security")
     assert empty.returncode == 1 and "has no words the knowledge is about" in empty.stdout
+    too_long = run("kb", "teach", "cache " * 200, "when-cache")
+    assert too_long.returncode == 1 and "at most 500 characters" in too_long.stdout
     unknown = run("kb", "teach", PHRASING, "no-such-entry")
     assert unknown.returncode == 1 and "There is no entry 'no-such-entry'" in unknown.stdout
     # Forced, it is taught; and when the phrasing still does not reach its entry, that is said, not hidden.
