@@ -11,8 +11,11 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 # A client that has not sent one whole request by then is not Slack, whose deliveries take milliseconds.
 FIRST_REQUEST_SECONDS = 10.0
-# Files the process needs besides connections: the database, logs, outgoing connections to Slack and Discord.
-SPARE_FILES = 128
+# New connections the listening socket queues; asyncio accepts up to this many at once before the cap can act.
+BACKLOG = 64
+# Files the process needs besides the capped connections: one burst of accepts, the database, logs, and the
+# outgoing connections to Slack and Discord.
+SPARE_FILES = BACKLOG + 128
 MAX_CONNECTIONS = 1000
 
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 
 from .adapters.base import Link
-from .connections import ConnectionGuard
+from .connections import BACKLOG, ConnectionGuard
 from .learning import LiveKnowledge
 from .metrics import CONTENT_TYPE, Metrics
 from .storage import Database
@@ -69,7 +69,7 @@ class OperatorPort:
         await self.runner.setup()
         self.guard.attach(self.runner.server)
         self.sweeper = asyncio.create_task(self.guard.sweep_forever())
-        await web.TCPSite(self.runner, host, port).start()
+        await web.TCPSite(self.runner, host, port, backlog=BACKLOG).start()
         bound = self.runner.addresses[0][1]
         log.info("operator port %s: %s and %s", bound, HEALTH_PATH, METRICS_PATH)
         return bound
