@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 HEALTH_PATH, METRICS_PATH = "/healthz", "/metrics"
 # Slow or idle clients are cut off after this, so they cannot hold connections that real deliveries need.
 READ_TIMEOUT = 10.0
+CHECK_EVERY = 1.0
 
 
 class OperatorPort:
@@ -25,16 +27,14 @@ class OperatorPort:
         self.runner: web.AppRunner | None = None
         self.guard = ConnectionGuard()
         self.sweeper: asyncio.Task | None = None
+        self.checked_at, self.problem = float("-inf"), ""
 
     def mount(self, path: str, handler) -> None:
         self.mounted[path] = handler
 
     async def health(self) -> tuple[bool, dict]:
         """200 only while every platform is connected and the database answers; the body says which is not."""
-        try:
-            problem = await asyncio.wait_for(asyncio.to_thread(self.db.check), 2.0)
-        except asyncio.TimeoutError:
-            problem = "the database did not answer within 2 s"
+        problem = await self.database_problem()
         platforms = {name: link.describe() for name, link in self.links.items()}
         ok = not problem and all(link.is_up for link in self.links.values())
         body = {"ok": ok, "entries": len(self.live.responder.knowledge.entries), "platforms": platforms,
@@ -43,6 +43,18 @@ class OperatorPort:
             # Still healthy: the last good knowledge keeps serving while the broken edit waits to be fixed.
             body["knowledge"] = self.live.problem
         return ok, body
+
+    async def database_problem(self) -> str:
+        """The database's answer, asked at most once a second: a flood of /healthz requests opens no flood of
+        connections and threads."""
+        now = time.monotonic()
+        if now - self.checked_at >= CHECK_EVERY:
+            self.checked_at = now
+            try:
+                self.problem = await asyncio.wait_for(asyncio.to_thread(self.db.check), 2.0)
+            except asyncio.TimeoutError:
+                self.problem = "the database did not answer within 2 s"
+        return self.problem
 
     async def handle_health(self, _request: web.Request) -> web.Response:
         ok, body = await self.health()

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ...config import ConfigError, Settings, check_slack
-from ...core.replies import Intent, NoteKind, Reply
+from ...core.replies import Intent, Note, NoteKind, Reply
 from ...scheduler import Scheduler
 from ...service import Service
 from ..base import CONNECTED, Link
@@ -110,7 +110,7 @@ async def answer_slash_command(service: Service, command: dict, client: AsyncWeb
     place = events.command_place(command)
     result = await service.command(text, place, lambda: is_workspace_admin(client, place.user), ADMINS)
     message = blocks.render(result)
-    if getattr(result, "kind", None) == NoteKind.SCHEDULE_ON and not events.is_dm_channel(place.channel):
+    if isinstance(result, Note) and result.kind == NoteKind.SCHEDULE_ON and not events.is_dm_channel(place.channel):
         message["text"] += blocks.INVITE_HINT
     return False, message
 
