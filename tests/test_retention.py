@@ -14,12 +14,13 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
 
 
-def test_prune_deletes_only_what_is_older_than_kept(tmp_path):
-    storage = open_storage(tmp_path / "bot.db")
-    reply = Reply(Status.UNKNOWN)
+def test_prune_deletes_only_what_is_older_than_kept(database):
+    storage = open_storage(database)
+    reply = Reply(Status.SUGGEST)
     old = storage.questions.log_question(Request("old question", "U1"), reply, NOW - timedelta(days=400))
     recent = storage.questions.log_question(Request("recent question", "U1"), reply, NOW - timedelta(days=3))
     storage.questions.record_feedback(old, "U1", "helpful", None, NOW - timedelta(days=400))
+    storage.questions.record_pick(old, "U2", "make-idempotent", NOW - timedelta(days=400))
     storage.questions.claim_event("slack", "EvOld", NOW - timedelta(days=31))
     storage.questions.claim_event("slack", "EvNew", NOW - timedelta(minutes=5))
     schedule = storage.schedules.set_schedule("slack", "C1", "tip", ScheduleSpec("09:00"), now=NOW - timedelta(days=90))
@@ -32,7 +33,7 @@ def test_prune_deletes_only_what_is_older_than_kept(tmp_path):
     kept_events = [row["event_id"] for row in storage.db.rows("SELECT event_id FROM seen_events")]
     kept_posts = [post.status for post in storage.schedules.posts()]
     storage.close()
-    assert pruned == {"questions": 1, "feedback": 1, "seen events": 1, "posts": 1}
+    assert pruned == {"questions": 1, "feedback": 1, "picks": 1, "seen events": 1, "posts": 1}
     assert kept_questions == [recent] and kept_events == ["EvNew"] and kept_posts == ["sending"]
 
 

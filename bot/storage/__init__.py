@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .database import Database, StorageError, stamp, utc_now
+from .interfaces import LearnedStore, QuestionStore, QuizStore, ScheduleStore, SqlDatabase
 from .learned import LearnedPhrasings, Phrasing
 from .questions import VERDICTS, QuestionLog
 from .quizzes import Quiz, QuizStorage
@@ -11,18 +12,20 @@ from .retention import Retention, prune
 from .schedules import FAILED, MISSED, RETRY, SENDING, SENT, UNKNOWN, Post, Schedule, ScheduleStorage
 
 __all__ = ["Database", "StorageError", "stamp", "utc_now", "VERDICTS", "QuestionLog", "Quiz", "QuizStorage",
-           "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage", "open_storage", "Retention", "prune", "LearnedPhrasings", "Phrasing"]
+           "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage",
+           "open_storage", "Retention", "prune", "LearnedPhrasings", "Phrasing", "SqlDatabase",
+           "QuestionStore", "ScheduleStore", "QuizStore", "LearnedStore"]
 
 
 @dataclass
 class Storage:
     """Every repository over one database, built once per process."""
 
-    db: Database
-    questions: QuestionLog
-    schedules: ScheduleStorage
-    quizzes: QuizStorage
-    learned: LearnedPhrasings
+    db: SqlDatabase
+    questions: QuestionStore
+    schedules: ScheduleStore
+    quizzes: QuizStore
+    learned: LearnedStore
 
     def close(self) -> None:
         self.db.close()

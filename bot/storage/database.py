@@ -25,6 +25,11 @@ class StorageError(Exception):
     """The database cannot be opened or written; the message says which file and what to do."""
 
 
+def newer_schema_error(where: str, step: str, instead: str) -> StorageError:
+    return StorageError(f"the database at {where} was written by a newer backend-bot (it has schema step {step}): "
+                        f"upgrade backend-bot, or set BOT_DATABASE to {instead}")
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -36,6 +41,10 @@ def stamp(now: datetime | None = None) -> str:
 class Database:
     """The connection every repository shares. Synchronous calls are for the CLI and for code already on the
     database thread; async code hands its work to `run`, which queues it on that one thread."""
+
+    dialect = "sqlite"
+    # SQLite has no row locks: BEGIN IMMEDIATE or a single statement already orders writers.
+    share_lock = ""
 
     def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT):
         self.path = path
@@ -51,8 +60,7 @@ class Database:
             self.tables.execute("PRAGMA synchronous = NORMAL")
             newer = newer_steps(self.tables)
             if newer:
-                raise StorageError(f"the database at {path} was written by a newer backend-bot (it has schema step "
-                                   f"{newer[-1]}): upgrade backend-bot, or set BOT_DATABASE to another file")
+                raise newer_schema_error(str(path), newer[-1], "another file")
             migrations.apply(self.tables)
             # A read-only file opens and reads fine, then fails every write: find out now, not at the first vote.
             version = self.tables.execute("PRAGMA user_version").fetchone()[0]
@@ -60,6 +68,12 @@ class Database:
         except (OSError, sqlite3.Error) as error:
             raise StorageError(f"cannot use the database at {path}: {error}. "
                                "Set BOT_DATABASE to a file in a folder you can write to.") from error
+
+    def describe(self) -> str:
+        return f"SQLite at {self.path}"
+
+    def schema_steps(self) -> list[str]:
+        return [step.name for step in migrations.applied(self.tables)]
 
     def check(self) -> str:
         """'' when the database answers a read at once, else why not. It uses a connection of its own, so
@@ -83,13 +97,14 @@ class Database:
         self.tables.close()
 
     @contextmanager
-    def transaction(self):
-        # IMMEDIATE takes the write lock up front, so a read-then-write never meets a writer that got in between.
+    def transaction(self, lock: str = ""):
+        """Statements in the block commit together. IMMEDIATE takes the write lock up front, so a read-then-write
+        never meets a writer that got in between, whatever `lock` names (PostgreSQL locks only that)."""
         with self._lock:
             try:
                 self.tables.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self.tables
+                    yield self
                 except BaseException:
                     self.tables.conn.rollback()
                     raise
@@ -106,10 +121,16 @@ class Database:
                 raise StorageError(f"cannot use the database at {self.path}: {error}") from error
 
     def rows(self, sql: str, parameters: Sequence = ()) -> list[dict]:
+        """The rows a query (or an INSERT/UPDATE ... RETURNING) gives; a write outside a transaction is committed."""
         with self._lock:
+            was_in_transaction = self.tables.conn.in_transaction
             cursor = self.execute(sql, parameters)
             names = [column[0] for column in cursor.description]
-            return [dict(zip(names, values)) for values in cursor.fetchall()]
+            found = [dict(zip(names, values)) for values in cursor.fetchall()]
+            # sqlite-utils commits a write only when it returns no rows: a RETURNING one is committed here.
+            if not was_in_transaction and self.tables.conn.in_transaction:
+                self.tables.conn.commit()
+            return found
 
     def insert(self, table: str, row: dict) -> int:
         with self._lock:

@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .database import Database, stamp
+from .database import stamp
+
+if TYPE_CHECKING:
+    from .interfaces import SqlDatabase
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,7 @@ def normalized(text: str) -> str:
 
 
 class LearnedPhrasings:
-    def __init__(self, db: Database):
+    def __init__(self, db: "SqlDatabase"):
         self.db = db
 
     def teach(self, text: str, entry_id: str, by: str = "", now: datetime | None = None) -> None:

@@ -1,47 +1,57 @@
 """Questions asked and their outcome, the feedback on answers, and the platform events already seen."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..core.feedback import VERDICTS
 from ..core.replies import Reply, Request
-from .database import Database, stamp
+from .database import stamp
+
+if TYPE_CHECKING:
+    from .interfaces import SqlDatabase
+
+
+# The unique key decides: of two deliveries racing in two processes, exactly one inserts (rowcount 1).
+CLAIM_EVENT = "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 
 
 class QuestionLog:
-    def __init__(self, db: Database):
+    def __init__(self, db: "SqlDatabase"):
         self.db = db
 
     def log_question(self, request: Request, reply: Reply, now: datetime | None = None) -> int:
         # Plain SQL: this runs for every question, and sqlite-utils' insert reads the table's columns each time.
-        sql = """INSERT INTO questions (asked_at, platform, channel, user, text, status, intent, entry_id, score)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+        # "user" is quoted here and below: PostgreSQL reserves the word (unquoted, it means the session's role).
+        sql = """INSERT INTO questions (asked_at, platform, channel, "user", text, status, intent, entry_id, score)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"""
         values = [stamp(now), request.platform, request.channel, request.user, request.text[:2000], str(reply.status),
                   str(reply.intent), reply.entry.id if reply.entry else None, reply.score]
-        return self.db.execute(sql, values).lastrowid
+        return self.db.rows(sql, values)[0]["id"]
 
     def record_feedback(self, question_id: int, user: str, verdict: str, entry_id: str | None = None,
                         now: datetime | None = None) -> None:
         """One vote per person per answer: a second vote replaces the first."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}")
-        sql = """INSERT INTO feedback (question_id, user, verdict, entry_id, given_at) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (question_id, user) DO UPDATE SET verdict = excluded.verdict,
+        sql = """INSERT INTO feedback (question_id, "user", verdict, entry_id, given_at) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (question_id, "user") DO UPDATE SET verdict = excluded.verdict,
                      entry_id = excluded.entry_id, given_at = excluded.given_at"""
         self.db.execute(sql, [question_id, user, verdict, entry_id, stamp(now)])
 
     def log_first_delivery(self, request: Request, reply: Reply, now: datetime | None = None) -> int | None:
         """Claims the request's event id and logs the question in one transaction: the question's log id, or
         None when the event was claimed before (a retry, or another process's delivery)."""
-        with self.db.transaction() as tables:
-            sql = "INSERT OR IGNORE INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)"
-            if tables.execute(sql, [request.platform, request.event_id, stamp(now)]).rowcount != 1:
+        with self.db.transaction() as db:
+            if db.execute(CLAIM_EVENT, [request.platform, request.event_id, stamp(now)]).rowcount != 1:
                 return None
             return self.log_question(request, reply, now)
 
     def record_pick(self, question_id: int, user: str, entry_id: str, now: datetime | None = None) -> bool:
         """A "did you mean" pick: stored only for a question that was answered with suggestions."""
-        sql = """INSERT OR REPLACE INTO picks (question_id, user, entry_id, picked_at)
-                 SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ? AND status = 'suggest')"""
+        sql = """INSERT INTO picks (question_id, "user", entry_id, picked_at)
+                 SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions WHERE id = ? AND status = 'suggest')
+                 ON CONFLICT (question_id, "user") DO UPDATE SET entry_id = excluded.entry_id,
+                     picked_at = excluded.picked_at"""
         return self.db.execute(sql, [question_id, user, entry_id, stamp(now), question_id]).rowcount == 1
 
     def agreed_pick(self, question_id: int, entry_id: str, people: int = 2) -> str | None:
@@ -50,15 +60,16 @@ class QuestionLog:
         sql = """SELECT min(q.text) AS question FROM picks p JOIN questions q ON q.id = p.question_id
                  WHERE p.entry_id = ? AND lower(trim(q.text)) =
                      (SELECT lower(trim(text)) FROM questions WHERE id = ?)
-                 HAVING count(DISTINCT p.user) >= ?"""
+                 HAVING count(DISTINCT p."user") >= ?"""
         rows = self.db.rows(sql, [entry_id, question_id, people])
         return rows[0]["question"] if rows and rows[0]["question"] else None
 
     def candidates(self, people: int = 2) -> list[dict]:
         """Questions that at least `people` different people answered by picking the same entry."""
-        sql = """SELECT lower(trim(q.text)) AS question, p.entry_id, count(DISTINCT p.user) AS people
+        sql = """SELECT lower(trim(q.text)) AS question, p.entry_id, count(DISTINCT p."user") AS people
                  FROM picks p JOIN questions q ON q.id = p.question_id
-                 GROUP BY question, p.entry_id HAVING people >= ? ORDER BY people DESC, question"""
+                 GROUP BY question, p.entry_id HAVING count(DISTINCT p."user") >= ?
+                 ORDER BY people DESC, question"""
         return self.db.rows(sql, [people])
 
     def not_answered(self, since: datetime, limit: int = 50) -> list[dict]:
@@ -75,18 +86,17 @@ class QuestionLog:
 
     def claim_event(self, platform: str, event_id: str, now: datetime | None = None) -> bool:
         """True the first time an event id is seen; a retried delivery gets False and is not processed again."""
-        sql = "INSERT OR IGNORE INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)"
-        return self.db.execute(sql, [platform, event_id, stamp(now)]).rowcount == 1
+        return self.db.execute(CLAIM_EVENT, [platform, event_id, stamp(now)]).rowcount == 1
 
     def questions(self) -> list[dict]:
         return self.db.rows("SELECT * FROM questions ORDER BY id")
 
     def feedback(self) -> list[dict]:
-        return self.db.rows("SELECT * FROM feedback ORDER BY question_id, user")
+        return self.db.rows('SELECT * FROM feedback ORDER BY question_id, "user"')
 
     def verdicts_for(self, question_id: int) -> list[str]:
         """The votes on one answer, one per person: what the thank-you note counts."""
-        rows = self.db.rows("SELECT verdict FROM feedback WHERE question_id = ? ORDER BY user", [question_id])
+        rows = self.db.rows('SELECT verdict FROM feedback WHERE question_id = ? ORDER BY "user"', [question_id])
         return [row["verdict"] for row in rows]
 
     def outcomes_by_platform(self) -> dict[str, dict[str, int]]:

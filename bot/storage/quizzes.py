@@ -3,13 +3,17 @@
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..core.quiz import (ALREADY_ANSWERED, CLOSED, CORRECT, NOT_OPEN, OPEN, REVEALED, WRONG, AnswerResult,
                         QuizCard, QuizResult, advance, answer_message, judge)
 from ..core.scores import MISSED, PENDING, Leaderboard, Score, current_streak, rank_scores
-from .database import Database, stamp
+from .database import stamp
 from .schedules import FAILED, RETRY, SENDING
+
+if TYPE_CHECKING:
+    from .interfaces import SqlDatabase
 
 # A reveal goes pending -> sending -> done, or back to retry, or failed; the same words as a post's send.
 REVEAL_PENDING, REVEAL_DONE = "pending", "done"
@@ -50,7 +54,7 @@ class Quiz:
 
 
 class QuizStorage:
-    def __init__(self, db: Database):
+    def __init__(self, db: "SqlDatabase"):
         self.db = db
 
     def create_quiz(self, card: QuizCard, platform: str, channel: str, local_date: str, tz: str = "UTC",
@@ -85,18 +89,20 @@ class QuizStorage:
         outcome = judge(quiz.card, quiz.state, choice)
         if outcome not in (CORRECT, WRONG):
             return AnswerResult(outcome, answer_message(outcome))
-        # The state check sits in the insert itself, so an answer racing the close is either in or refused.
-        sql = """INSERT OR IGNORE INTO quiz_answers (quiz_id, user, choice, correct, answered_at)
-                 SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM quizzes WHERE id = ? AND state = ?)"""
+        # The state check sits in the insert itself, so an answer racing the close is either in or refused; on
+        # PostgreSQL the quiz row is share-locked too, so a close waits for the answer or the answer sees the close.
+        sql = f"""INSERT INTO quiz_answers (quiz_id, "user", choice, correct, answered_at)
+                  SELECT ?, ?, ?, ?, ? FROM quizzes WHERE id = ? AND state = ?{self.db.share_lock}
+                  ON CONFLICT DO NOTHING"""
         letter = quiz.card.option(choice).letter
         cursor = self.db.execute(sql, [quiz_id, user, letter, int(outcome == CORRECT), stamp(now), quiz_id, OPEN])
         if cursor.rowcount != 1:
-            answered = self.db.rows("SELECT 1 FROM quiz_answers WHERE quiz_id = ? AND user = ?", [quiz_id, user])
+            answered = self.db.rows('SELECT 1 FROM quiz_answers WHERE quiz_id = ? AND "user" = ?', [quiz_id, user])
             outcome = ALREADY_ANSWERED if answered else NOT_OPEN
         return AnswerResult(outcome, answer_message(outcome, quiz.reveal_time))
 
     def answers(self, quiz_id: int) -> list[dict]:
-        return self.db.rows("SELECT * FROM quiz_answers WHERE quiz_id = ? ORDER BY answered_at, user", [quiz_id])
+        return self.db.rows('SELECT * FROM quiz_answers WHERE quiz_id = ? ORDER BY answered_at, "user"', [quiz_id])
 
     def move(self, quiz_id: int, target: str, now: datetime | None = None) -> bool:
         """Moves the quiz along open -> closed -> revealed; False when another process moved it first.
@@ -144,7 +150,7 @@ class QuizStorage:
     def streak(self, platform: str, channel: str, user: str) -> int:
         """Quiz days in a row this person answered correctly in this channel."""
         sql = """SELECT q.state, a.correct FROM quizzes q
-                 LEFT JOIN quiz_answers a ON a.quiz_id = q.id AND a.user = ?
+                 LEFT JOIN quiz_answers a ON a.quiz_id = q.id AND a."user" = ?
                  WHERE q.platform = ? AND q.channel = ? AND q.close_at IS NOT NULL ORDER BY q.local_date, q.id"""
         outcomes = []
         for row in self.db.rows(sql, [user, platform, channel]):
@@ -156,10 +162,11 @@ class QuizStorage:
 
     def scores(self, platform: str, workspace: str, month: str) -> list[Score]:
         """Correct answers per person in this workspace/guild: in `month` ('2025-03') and all time."""
-        sql = """SELECT a.user, sum(a.correct) AS all_time,
-                     sum(CASE WHEN a.correct AND substr(q.local_date, 1, 7) = ? THEN 1 ELSE 0 END) AS month
+        sql = """SELECT a."user", sum(a.correct) AS all_time,
+                     sum(CASE WHEN a.correct = 1 AND substr(q.local_date, 1, 7) = ? THEN 1 ELSE 0 END) AS month
                  FROM quiz_answers a JOIN quizzes q ON q.id = a.quiz_id
-                 WHERE q.platform = ? AND q.workspace = ? GROUP BY a.user"""
+                 WHERE q.platform = ? AND q.workspace = ? GROUP BY a."user"
+              """
         return [Score(row["user"], row["month"], row["all_time"])
                 for row in self.db.rows(sql, [month, platform, workspace])]
 

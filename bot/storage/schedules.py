@@ -4,11 +4,15 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..core.commands import ScheduleSpec, describe_spec
 from ..core.knowledge import Entry
 from ..core.tips import is_round_over, next_tip
-from .database import Database, stamp
+from .database import stamp
+
+if TYPE_CHECKING:
+    from .interfaces import SqlDatabase
 
 # A post is claimed as `sending`; then it is `sent`, waits as `retry`, or ends `failed`. When a send's outcome is
 # not known (a timeout, a dropped connection, a process killed mid-send) it is `unknown` until the channel is
@@ -75,7 +79,7 @@ class Post:
 
 
 class ScheduleStorage:
-    def __init__(self, db: Database):
+    def __init__(self, db: "SqlDatabase"):
         self.db = db
 
     def set_schedule(self, platform: str, channel: str, kind: str, spec: ScheduleSpec, workspace: str = "",
@@ -137,10 +141,10 @@ class ScheduleStorage:
 
     def claim_post(self, schedule_id: int, local_date: str, now: datetime | None = None) -> int | None:
         """The new post's id when this process is first to claim (schedule, local date); None when another was."""
-        sql = "INSERT OR IGNORE INTO posts (schedule_id, local_date, status, attempts, claimed_at) " \
-              "VALUES (?, ?, ?, 1, ?)"
-        cursor = self.db.execute(sql, [schedule_id, local_date, SENDING, stamp(now)])
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+        sql = """INSERT INTO posts (schedule_id, local_date, status, attempts, claimed_at) VALUES (?, ?, ?, 1, ?)
+                 ON CONFLICT DO NOTHING RETURNING id"""
+        claimed = self.db.rows(sql, [schedule_id, local_date, SENDING, stamp(now)])
+        return claimed[0]["id"] if claimed else None
 
     def set_post_content(self, post_id: int, entry_id: str, quiz_id: int | None = None) -> None:
         self.db.execute("UPDATE posts SET entry_id = ?, quiz_id = ? WHERE id = ?", [entry_id, quiz_id, post_id])
@@ -208,9 +212,10 @@ class ScheduleStorage:
     def record_shown(self, audience: str, entry_id: str, entries: Sequence[Entry],
                      now: datetime | None = None) -> None:
         """Stored once the tip or quiz was really shown, so a failed send does not use up an entry."""
-        with self.db.transaction():
+        # Two processes showing the same audience a tip must agree on the round: one reads and writes at a time.
+        with self.db.transaction(lock=f"tips_shown:{audience}"):
             current, shown = self._current_round(audience)
             if entry_id in shown or (shown and is_round_over(entries, shown)):
                 current += 1
-            self.db.execute("INSERT OR IGNORE INTO tips_shown (audience, round, entry_id, shown_at) VALUES (?, ?, ?, ?)",
-                         [audience, current, entry_id, stamp(now)])
+            self.db.execute("INSERT INTO tips_shown (audience, round, entry_id, shown_at) VALUES (?, ?, ?, ?) "
+                            "ON CONFLICT DO NOTHING", [audience, current, entry_id, stamp(now)])
