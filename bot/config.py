@@ -8,6 +8,7 @@ import platformdirs
 from dotenv import dotenv_values
 
 from .knowledge_files import shipped_folder
+from .storage.location import is_postgres, redacted
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -50,7 +51,8 @@ class DiscordSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    database: Path
+    # A SQLite file, or a PostgreSQL URL (a str) that may carry a password: show it only through `redacted`.
+    database: Path | str
     knowledge_paths: list[Path]
     slack: SlackSettings = field(default_factory=SlackSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -67,7 +69,7 @@ class Settings:
     schedule_send_timeout: float = 30.0
 
     def __repr__(self) -> str:
-        return f"Settings(database={self.database!s}, knowledge_paths={[str(p) for p in self.knowledge_paths]})"
+        return f"Settings(database={redacted(self.database)}, knowledge_paths={[str(p) for p in self.knowledge_paths]})"
 
 
 def default_database() -> Path:
@@ -100,7 +102,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     get = lambda name: values.get(name, "").strip()  # noqa: E731
     extra = [Path(part).expanduser() for part in get("KNOWLEDGE_PATH").split(os.pathsep) if part]
     return Settings(
-        database=Path(get("BOT_DATABASE")).expanduser() if get("BOT_DATABASE") else default_database(),
+        database=_database(get("BOT_DATABASE"), get("DATABASE_URL")),
         knowledge_paths=[shipped_folder(), *extra],
         slack=SlackSettings(get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN"), get("SLACK_SIGNING_SECRET"),
                             _with_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL)),
@@ -113,6 +115,18 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         auto_teach=_switch("BOT_AUTO_TEACH", get("BOT_AUTO_TEACH")),
         schedule_send_timeout=_seconds("SCHEDULE_SEND_TIMEOUT_SECONDS", get("SCHEDULE_SEND_TIMEOUT_SECONDS"), 30.0),
     )
+
+
+def _database(bot_database: str, database_url: str) -> Path | str:
+    """BOT_DATABASE (a SQLite file or a PostgreSQL URL), else DATABASE_URL, the name PaaS add-ons set."""
+    if bot_database:
+        return bot_database if is_postgres(bot_database) else Path(bot_database).expanduser()
+    if not database_url:
+        return default_database()
+    if not is_postgres(database_url):
+        # Said without the value: a URL of another database may carry its password too.
+        raise ConfigError("DATABASE_URL must be a postgresql:// URL; set BOT_DATABASE for a SQLite file")
+    return database_url
 
 
 def _with_slash(url: str) -> str:

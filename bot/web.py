@@ -11,7 +11,7 @@ from .adapters.base import Link
 from .connections import BACKLOG, ConnectionGuard
 from .learning import LiveKnowledge
 from .metrics import CONTENT_TYPE, Metrics
-from .storage import Database
+from .storage import SqlDatabase
 
 log = logging.getLogger(__name__)
 HEALTH_PATH, METRICS_PATH = "/healthz", "/metrics"
@@ -21,7 +21,7 @@ CHECK_EVERY = 1.0
 
 
 class OperatorPort:
-    def __init__(self, db: Database, metrics: Metrics, links: Mapping[str, Link], live: LiveKnowledge):
+    def __init__(self, db: SqlDatabase, metrics: Metrics, links: Mapping[str, Link], live: LiveKnowledge):
         self.db, self.metrics, self.links, self.live = db, metrics, links, live
         self.mounted: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = {}
         self.runner: web.AppRunner | None = None

@@ -1,4 +1,4 @@
-"""The bot's state: repositories over one SQLite database whose calls run off the event loop."""
+"""The bot's state: repositories over one database, SQLite or PostgreSQL, whose calls run off the event loop."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 from .database import Database, StorageError, stamp, utc_now
 from .interfaces import LearnedStore, QuestionStore, QuizStore, ScheduleStore, SqlDatabase
 from .learned import LearnedPhrasings, Phrasing
+from .location import is_postgres, redacted
 from .questions import VERDICTS, QuestionLog
 from .quizzes import Quiz, QuizStorage
 from .retention import Retention, prune
@@ -13,8 +14,8 @@ from .schedules import FAILED, MISSED, RETRY, SENDING, SENT, UNKNOWN, Post, Sche
 
 __all__ = ["Database", "StorageError", "stamp", "utc_now", "VERDICTS", "QuestionLog", "Quiz", "QuizStorage",
            "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage",
-           "open_storage", "Retention", "prune", "LearnedPhrasings", "Phrasing", "SqlDatabase",
-           "QuestionStore", "ScheduleStore", "QuizStore", "LearnedStore"]
+           "open_storage", "open_database", "Retention", "prune", "LearnedPhrasings", "Phrasing", "SqlDatabase",
+           "QuestionStore", "ScheduleStore", "QuizStore", "LearnedStore", "is_postgres", "redacted"]
 
 
 @dataclass
@@ -31,6 +32,15 @@ class Storage:
         self.db.close()
 
 
-def open_storage(path: Path) -> Storage:
-    db = Database(path)
+def open_database(location: Path | str) -> SqlDatabase:
+    """A PostgreSQL URL opens PostgreSQL (the driver is an extra, imported only then); anything else is a file."""
+    if is_postgres(location):
+        from .postgres import PostgresDatabase
+
+        return PostgresDatabase(location)
+    return Database(Path(location))
+
+
+def open_storage(location: Path | str) -> Storage:
+    db = open_database(location)
     return Storage(db, QuestionLog(db), ScheduleStorage(db), QuizStorage(db), LearnedPhrasings(db))
