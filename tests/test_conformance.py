@@ -15,6 +15,9 @@ from bot.service import SORRY
 PLATFORMS = ["slack", "discord", "console"]
 QUESTION = "how do I make a request idempotent?"
 
+# Every case runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("database")
+
 
 @pytest.fixture(params=PLATFORMS)
 async def chat(request, settings_for):
@@ -121,8 +124,8 @@ async def test_only_an_admin_teaches_a_phrasing_and_it_is_answered_at_once(chat)
     assert (stored.text, stored.entry_id) == (phrasing, "implement-observability")
 
 
-async def test_a_storage_failure_gets_the_same_apology(chat):
-    chat.bot.storage.db.tables.conn.close()  # the disk went away under the bot
+async def test_a_storage_failure_gets_the_same_apology(chat, lose_database):
+    lose_database(chat.bot.storage.db)
     seen = await chat.ask(QUESTION)
     assert SORRY in seen.text
 

@@ -13,12 +13,15 @@ from discord_standin import DiscordStandIn
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
 PHRASING = "the orders service is a black box to us"
 
+# Every case runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("database")
+
 
 @pytest.fixture
-def run(tmp_path):
+def run(tmp_path, database):
     def run_command(*args: str, **variables: str) -> subprocess.CompletedProcess:
         env = {key: value for key, value in os.environ.items() if key not in ("KNOWLEDGE_PATH", "BOT_DATABASE")}
-        env.update({"BOT_DATABASE": str(tmp_path / "bot.db"), **variables})
+        env.update({"BOT_DATABASE": str(database), **variables})
         return subprocess.run([COMMAND, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
 
     return run_command
@@ -71,11 +74,11 @@ def test_a_phrasing_whose_entry_disappeared_is_reported_not_dropped(run, tmp_pat
                                      "(entry no longer in the knowledge: kept, not served)")
 
 
-async def test_a_running_serve_picks_up_teaching_and_edits_and_survives_a_broken_edit(run, tmp_path):
+async def test_a_running_serve_picks_up_teaching_and_edits_and_survives_a_broken_edit(run, tmp_path, database):
     folder = tmp_path / "team"
     folder.mkdir()
     server = await DiscordStandIn().start()
-    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "BOT_DATABASE": str(tmp_path / "bot.db"),
+    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "BOT_DATABASE": str(database),
                    "KNOWLEDGE_PATH": str(folder), **server.variables()}
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "serve", cwd=tmp_path,
                                                    env=environment, stdout=asyncio.subprocess.DEVNULL,
@@ -110,7 +113,7 @@ async def test_a_running_serve_picks_up_teaching_and_edits_and_survives_a_broken
         await server.close()
 
 
-async def test_two_people_picking_the_same_entry_make_a_candidate_in_kb_review(settings_for, tmp_path):
+async def test_two_people_picking_the_same_entry_make_a_candidate_in_kb_review(settings_for, database):
     import json
 
     from bot.core.replies import Request
@@ -127,7 +130,7 @@ async def test_two_people_picking_the_same_entry_make_a_candidate_in_kb_review(s
         chosen = reply.suggestions[0].entry.id
     finally:
         bot.close()
-    env = {**os.environ, "BOT_DATABASE": str(tmp_path / "bot.db")}
+    env = {**os.environ, "BOT_DATABASE": str(database)}
     review = subprocess.run([COMMAND, "kb", "review", "--json"], capture_output=True, text=True, env=env, timeout=60)
     found = json.loads(review.stdout)
     assert found["candidates"] == [{"question": question, "entry_id": chosen, "people": 2}]

@@ -8,6 +8,8 @@ import socket
 import sys
 from datetime import timedelta
 
+import pytest
+
 from slack_requests import BOT_TOKEN, CHANNEL, SIGNING_SECRET
 from slack_scheduling import MONDAY_9, SET_AT, slack_with_scheduler
 from slack_standin import SlackStandIn
@@ -18,6 +20,9 @@ from bot.wiring import build_scheduler
 
 EVERY_DAY = ScheduleSpec("00:00", "UTC", "daily")
 
+# Every case runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("database")
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -25,8 +30,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def start_serve(tmp_path, slack: SlackStandIn) -> asyncio.subprocess.Process:
-    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "BOT_DATABASE": str(tmp_path / "bot.db"),
+async def start_serve(tmp_path, database, slack: SlackStandIn) -> asyncio.subprocess.Process:
+    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "BOT_DATABASE": str(database),
                    "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                    "SLACK_API_URL": slack.api_url, "PORT": str(free_port()),
                    "SCHEDULE_CHECK_SECONDS": "0.2", "SCHEDULE_SEND_TIMEOUT_SECONDS": "1"}
@@ -34,29 +39,29 @@ async def start_serve(tmp_path, slack: SlackStandIn) -> asyncio.subprocess.Proce
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 
-async def serve_mid_post(tmp_path, slack: SlackStandIn) -> tuple[asyncio.subprocess.Process, asyncio.Event]:
+async def serve_mid_post(tmp_path, database, slack: SlackStandIn) -> tuple[asyncio.subprocess.Process, asyncio.Event]:
     """A serve whose daily tip is due, caught while Slack holds its chat.postMessage; and Slack's release."""
-    storage = open_storage(tmp_path / "bot.db")
+    storage = open_storage(database)
     storage.schedules.set_schedule("slack", CHANNEL, "tip", EVERY_DAY, now=SET_AT)
     storage.close()
     release = slack.hold_next("chat.postMessage")
-    process = await start_serve(tmp_path, slack)
+    process = await start_serve(tmp_path, database, slack)
     await slack.wait_for(lambda: "chat.postMessage" in slack.waiting, timeout=30)
     return process, release
 
 
-async def test_a_serve_killed_mid_post_is_restarted_and_finds_the_post_in_the_channel(tmp_path):
+async def test_a_serve_killed_mid_post_is_restarted_and_finds_the_post_in_the_channel(tmp_path, database):
     async with SlackStandIn() as slack:
-        first, release = await serve_mid_post(tmp_path, slack)
+        first, release = await serve_mid_post(tmp_path, database, slack)
         try:
             first.send_signal(signal.SIGKILL)  # between the claim and Slack's answer
             await first.wait()
         finally:
             release.set()  # Slack took the post after all; the bot never heard
         await slack.wait_for(lambda: slack.successful("chat.postMessage"))
-        second = await start_serve(tmp_path, slack)
+        second = await start_serve(tmp_path, database, slack)
         try:
-            storage = open_storage(tmp_path / "bot.db")
+            storage = open_storage(database)
             for _ in range(150):
                 [post] = storage.schedules.posts()
                 if post.status == "sent":
@@ -87,14 +92,14 @@ async def test_a_claim_whose_sender_died_before_sending_is_sent_once_after_a_res
     assert len(scene.slack.successful("chat.postMessage")) == 1
 
 
-async def test_sigterm_during_a_post_lets_it_finish_and_exits_cleanly(tmp_path):
+async def test_sigterm_during_a_post_lets_it_finish_and_exits_cleanly(tmp_path, database):
     async with SlackStandIn() as slack:
-        process, release = await serve_mid_post(tmp_path, slack)
+        process, release = await serve_mid_post(tmp_path, database, slack)
         process.send_signal(signal.SIGTERM)
         await asyncio.sleep(0.5)
         release.set()  # Slack answers while the bot is stopping
         code = await asyncio.wait_for(process.wait(), 15)
-    storage = open_storage(tmp_path / "bot.db")
+    storage = open_storage(database)
     [post] = storage.schedules.posts()
     storage.close()
     assert code == 0

@@ -12,6 +12,9 @@ from bot.storage import open_storage
 
 POSTED = datetime(2025, 1, 13, 9, 0, tzinfo=timezone.utc)
 
+# Every case runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("database")
+
 
 @pytest.fixture
 def posted_quiz(bot, quizzes):

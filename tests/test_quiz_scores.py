@@ -32,6 +32,7 @@ def quiz_day(bot, quizzes):
     return make
 
 
+@pytest.mark.usefixtures("database")
 def test_a_missed_quiz_day_breaks_the_streak(quizzes, quiz_day):
     quiz_day("2025-03-10", {"ann": True})
     quiz_day("2025-03-11", {"ann": True})
@@ -42,18 +43,21 @@ def test_a_missed_quiz_day_breaks_the_streak(quizzes, quiz_day):
     assert quizzes.streak("slack", "C1", "bob") == 1
 
 
+@pytest.mark.usefixtures("database")
 def test_days_without_a_quiz_do_not_break_a_streak(quizzes, quiz_day):
     for date in ("2025-03-06", "2025-03-07", "2025-03-10"):
         quiz_day(date, {"ann": True})
     assert quizzes.streak("slack", "C1", "ann") == 3
 
 
+@pytest.mark.usefixtures("database")
 def test_a_wrong_answer_breaks_the_streak(quizzes, quiz_day):
     for date, right in (("2025-03-10", True), ("2025-03-11", False), ("2025-03-12", True)):
         quiz_day(date, {"ann": right})
     assert quizzes.streak("slack", "C1", "ann") == 1
 
 
+@pytest.mark.usefixtures("database")
 def test_todays_open_quiz_does_not_break_the_streak_until_it_closes_unanswered(quizzes, quiz_day):
     quiz_day("2025-03-10", {"ann": True})
     quiz_day("2025-03-11", {"ann": True})
@@ -63,6 +67,7 @@ def test_todays_open_quiz_does_not_break_the_streak_until_it_closes_unanswered(q
     assert quizzes.streak("slack", "C1", "ann") == 0
 
 
+@pytest.mark.usefixtures("database")
 def test_a_streak_belongs_to_its_channel(quizzes, quiz_day):
     quiz_day("2025-03-10", {"ann": True}, channel="C1")
     quiz_day("2025-03-10", {"ann": False}, channel="C2")
@@ -70,6 +75,7 @@ def test_a_streak_belongs_to_its_channel(quizzes, quiz_day):
     assert quizzes.streak("slack", "C2", "ann") == 0
 
 
+@pytest.mark.usefixtures("database")
 def test_the_leaderboard_ranks_this_months_correct_answers_then_all_time(quizzes, quiz_day):
     quiz_day("2025-02-27", {"old": True, "cat": True})
     quiz_day("2025-02-28", {"old": True})

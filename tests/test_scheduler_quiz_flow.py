@@ -14,6 +14,9 @@ UTC = timezone.utc
 SET_AT = datetime(2025, 1, 1, tzinfo=UTC)
 QUIZ_TIME = datetime(2025, 1, 13, 10, 0, tzinfo=UTC)
 
+# Every case runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("database")
+
 
 class RecordingPublisher:
     """Stands in for a platform: records quiz posts, message updates and reveal posts; failures are scripted."""

@@ -3,6 +3,8 @@
 import random
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from bot.wiring import build_bot
 from bot.core.commands import ScheduleSpec
 from bot.core.knowledge import Entry
@@ -25,6 +27,7 @@ def entry(entry_id):
     return Entry(id=entry_id, question=f"{entry_id}?", answer=(f"{entry_id}.",))
 
 
+@pytest.mark.usefixtures("database")
 async def test_a_channel_sees_every_entry_once_before_any_repeats_then_a_new_shuffled_round(bot):
     recorder = TipRecorder()
     scheduler = build_scheduler(bot, {"slack": recorder})
@@ -42,6 +45,7 @@ async def test_a_channel_sees_every_entry_once_before_any_repeats_then_a_new_shu
     assert shown[-1] in every_id
 
 
+@pytest.mark.usefixtures("database")
 def test_each_channel_and_each_terminal_user_has_a_rotation_of_its_own(bot):
     schedules = bot.storage.schedules
     entries = bot.responder.knowledge.entries
@@ -54,6 +58,7 @@ def test_each_channel_and_each_terminal_user_has_a_rotation_of_its_own(bot):
     assert schedules.db.rows("SELECT DISTINCT audience FROM tips_shown") == [{"audience": "tip:slack:C1"}]
 
 
+@pytest.mark.usefixtures("database")
 def test_the_rotation_is_kept_across_a_restart(settings_for):
     seen = []
     for _ in range(3):
