@@ -16,7 +16,7 @@ from .core.replies import Reply, Request
 from .core.text import without_controls
 from .knowledge_files import load_knowledge, shipped_folder
 from .schedule_cli import add_commands as add_schedule_commands, terminal_user
-from .storage import StorageError, open_storage, utc_now
+from .storage import StorageError, is_postgres, open_database, open_storage, redacted, utc_now
 from .wiring import build_bot, build_responder
 
 EXIT_USAGE = 2
@@ -263,21 +263,57 @@ def command_db(args: argparse.Namespace) -> int:
     from .storage import Retention, prune, utc_now
 
     settings = load_settings()
+    if args.db_command == "check":
+        return check_database(settings.database)
+    if args.db_command == "copy":
+        return copy_database_to(settings.database, args.to)
     storage = open_storage(settings.database)
     try:
-        if args.db_command == "prune":
-            pruned = prune(storage.db, utc_now(), Retention(question_days=settings.keep_question_days))
-            print("pruned: " + ", ".join(f"{count} {what}" for what, count in pruned.items()))
-            return 0
-        steps = storage.db.rows("SELECT name FROM _sqlite_migrations WHERE migration_set = 'backend-bot' "
-                                "ORDER BY rowid")
-        problem = storage.db.check()
-        print(f"database: SQLite at {settings.database}")
-        print(f"schema: {steps[-1]['name'] if steps else 'none'} ({len(steps)} steps)")
-        print(f"reachable: {'yes' if not problem else problem}")
-        return 0 if not problem else 1
+        pruned = prune(storage.db, utc_now(), Retention(question_days=settings.keep_question_days))
+        print("pruned: " + ", ".join(f"{count} {what}" for what, count in pruned.items()))
+        return 0
     finally:
         storage.close()
+
+
+def check_database(location: Path | str) -> int:
+    """Which database, its schema, whether it answers; a database that cannot be opened is reported, not raised."""
+    kind = "PostgreSQL" if is_postgres(location) else "SQLite"
+    print(f"database: {kind} at {redacted(location)}")
+    try:
+        storage = open_storage(location)
+    except StorageError as error:
+        print(f"reachable: no: {error}")
+        return 1
+    try:
+        steps = storage.db.schema_steps()
+        problem = storage.db.check()
+    finally:
+        storage.close()
+    print(f"schema: {steps[-1] if steps else 'none'} ({len(steps)} steps)")
+    print(f"reachable: {'yes' if not problem else problem}")
+    return 0 if not problem else 1
+
+
+def copy_database_to(location: Path | str, url: str) -> int:
+    from .storage.transfer import copy_database
+
+    if is_postgres(location):
+        raise UsageError("db copy reads a SQLite database: set BOT_DATABASE to the SQLite file to copy from")
+    if not is_postgres(url):
+        raise UsageError("db copy --to takes a postgresql:// URL")
+    source = open_database(location)
+    try:
+        target = open_database(url)
+        try:
+            copied = copy_database(source, target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+    counts = ", ".join(f"{count} {table}" for table, count in copied.items())
+    print(f"copied to {redacted(url)}: {counts}")
+    return 0
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -377,9 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--slack-mode", choices=("socket", "http"),
                        help="Slack over Socket Mode or HTTP mode (default: socket when SLACK_APP_TOKEN is set)")
     serve.set_defaults(run=command_serve)
-    db = commands.add_parser("db", help="the database: check it, or prune old rows")
+    db = commands.add_parser("db", help="the database: check it, copy it into PostgreSQL, or prune old rows")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("check", help="which database is in use, its schema version, and whether it answers")
+    copy = db_commands.add_parser("copy", help="copy the SQLite database (BOT_DATABASE) into PostgreSQL; "
+                                               "rows already there are left as they are")
+    copy.add_argument("--to", required=True, metavar="postgresql://...", help="the PostgreSQL database to fill")
     db_commands.add_parser("prune", help="delete questions older than BOT_KEEP_QUESTIONS_DAYS (365), and seen event "
                                          "ids and finished posts older than 30 days")
     db.set_defaults(run=command_db)
