@@ -1,0 +1,93 @@
+"""BOT_DATABASE or DATABASE_URL may name PostgreSQL; its password is never shown, and a missing driver is one line."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.storage import redacted
+from bot.storage.postgres_migrations import STEPS
+
+COMMAND = str(Path(sys.executable).parent / "backend-bot")
+SECRET = "hunter2-sesame"
+
+
+def settings(**variables: str):
+    return load_settings(environ=variables, env_file=None)
+
+
+def test_a_postgresql_url_in_either_variable_chooses_postgresql_and_bot_database_wins(tmp_path):
+    url = "postgresql://bot@db.internal:5432/bot"
+    assert settings(BOT_DATABASE=url).database == url
+    assert settings(BOT_DATABASE="postgres://bot@db/bot").database == "postgres://bot@db/bot"
+    assert settings(DATABASE_URL=url).database == url
+    assert settings(BOT_DATABASE=str(tmp_path / "bot.db"), DATABASE_URL=url).database == tmp_path / "bot.db"
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_without_repeating_it():
+    with pytest.raises(ConfigError) as refused:
+        settings(DATABASE_URL=f"mysql://bot:{SECRET}@db/bot")
+    assert str(refused.value) == "DATABASE_URL must be a postgresql:// URL; set BOT_DATABASE for a SQLite file"
+
+
+@pytest.mark.parametrize("url, shown", [
+    (f"postgresql://bot:{SECRET}@db:5432/bot", "postgresql://bot:***@db:5432/bot"),
+    (f"postgres://bot:{SECRET}@db/bot?sslmode=require", "postgres://bot:***@db/bot?sslmode=require"),
+    (f"postgresql://db/bot?sslmode=require&password={SECRET}", "postgresql://db/bot?sslmode=require&password=***"),
+    ("postgresql://bot@db/bot", "postgresql://bot@db/bot"),
+    ("/var/lib/bot/bot.db", "/var/lib/bot/bot.db"),
+])
+def test_a_url_is_shown_with_its_password_replaced(url, shown):
+    assert redacted(url) == shown
+
+
+def test_the_settings_never_print_the_password():
+    assert SECRET not in repr(settings(BOT_DATABASE=f"postgresql://bot:{SECRET}@db/bot"))
+
+
+def run(*args: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in ("BOT_DATABASE", "DATABASE_URL")}
+    return subprocess.run([COMMAND, *args], capture_output=True, text=True, env={**env, **variables}, timeout=60)
+
+
+def test_an_unreachable_postgresql_is_one_line_without_the_password(tmp_path):
+    url = f"postgresql://bot:{SECRET}@127.0.0.1:1/bot"
+    for result in (run("-v", "ask", "how to scale backend?", BOT_DATABASE=url, LOG_LEVEL="DEBUG"),
+                   run("ask", "how to scale backend?", DATABASE_URL=url)):
+        assert result.returncode == 2
+        assert result.stderr.startswith("error: cannot use the database at postgresql://bot:***@127.0.0.1:1/bot: ")
+        assert len(result.stderr.splitlines()) == 1 and SECRET not in result.stdout + result.stderr
+    checked = run("db", "check", BOT_DATABASE=url)
+    assert checked.returncode == 1 and SECRET not in checked.stdout + checked.stderr
+    assert checked.stdout.splitlines()[0] == "database: PostgreSQL at postgresql://bot:***@127.0.0.1:1/bot"
+    assert checked.stdout.splitlines()[1].startswith("reachable: no: cannot use the database")
+
+
+def test_a_reachable_postgresql_with_a_password_is_checked_without_showing_it(postgres_server, postgres_url):
+    postgres_server.admin(f"ALTER ROLE postgres PASSWORD '{SECRET}'")
+    url = postgres_url.replace("postgres@", f"postgres:{SECRET}@")
+    checked = run("-v", "db", "check", BOT_DATABASE=url, LOG_LEVEL="DEBUG")
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.splitlines() == [f"database: PostgreSQL at {postgres_url.replace('postgres@', 'postgres:***@')}",
+                                           f"schema: {STEPS[-1][0]} ({len(STEPS)} steps)", "reachable: yes"]
+    assert SECRET not in checked.stdout + checked.stderr
+
+
+MISSING_DRIVER = """
+import sys
+sys.modules["psycopg"] = None  # as on a machine where the postgres extra was not installed
+from bot.cli import main
+sys.exit(main(["ask", "how to scale backend?"]))
+"""
+
+
+def test_without_the_postgres_extra_a_postgresql_url_says_which_extra_to_install():
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    result = subprocess.run([sys.executable, "-c", MISSING_DRIVER], capture_output=True, text=True, timeout=60,
+                            env={**env, "BOT_DATABASE": f"postgresql://bot:{SECRET}@127.0.0.1:1/bot"})
+    assert result.returncode == 2
+    assert result.stderr == ('error: PostgreSQL needs the postgres extra: pip install "backend-bot[postgres]" '
+                             "(psycopg is not installed)\n")

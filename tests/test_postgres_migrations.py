@@ -1,0 +1,74 @@
+"""The PostgreSQL schema follows the SQLite one step for step, is applied once however many processes start
+together, and a database from a newer backend-bot is refused."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.core.commands import ScheduleSpec
+from bot.storage import StorageError, open_storage
+from bot.storage.migrations import migrations
+from bot.storage.postgres_migrations import STEPS
+
+STARTERS = 4
+START = """
+import sys
+from bot.storage import open_storage
+print("ready", flush=True)
+sys.stdin.readline()
+open_storage(sys.argv[1]).close()
+print("done", flush=True)
+"""
+
+
+def test_postgresql_has_every_schema_step_sqlite_has_under_the_same_name():
+    assert [name for name, _ in STEPS] == [step.name for step in migrations._migrations]
+
+
+def test_several_processes_starting_on_an_empty_database_apply_each_step_once(empty_postgres_url):
+    starters = [subprocess.Popen([sys.executable, "-c", START, empty_postgres_url], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(STARTERS)]
+    for starter in starters:
+        assert starter.stdout.readline().strip() == "ready"
+    for starter in starters:
+        starter.stdin.write("go\n")
+        starter.stdin.flush()
+    results = [starter.communicate(timeout=60) for starter in starters]
+    assert [(starter.returncode, out.strip(), err) for starter, (out, err) in zip(starters, results)] == \
+        [(0, "done", "")] * STARTERS
+    storage = open_storage(empty_postgres_url)
+    applied = storage.db.rows("SELECT name, count(*) AS times FROM schema_migrations GROUP BY name ORDER BY name")
+    versions = storage.db.rows("SELECT version FROM schedule_version")
+    storage.close()
+    assert applied == [{"name": name, "times": 1} for name, _ in STEPS]
+    assert versions == [{"version": 0}]
+
+
+def test_a_postgresql_database_from_a_newer_version_is_refused_without_its_password(postgres_url):
+    storage = open_storage(postgres_url)
+    storage.db.execute("INSERT INTO schema_migrations (name, applied_at) VALUES ('m999_from_the_future', '2030')")
+    storage.close()
+    with_password = postgres_url.replace("postgres@", "postgres:hunter2@")
+    with pytest.raises(StorageError) as refused:
+        open_storage(with_password)
+    assert str(refused.value) == (f"the database at {postgres_url.replace('postgres@', 'postgres:***@')} was written "
+                                  "by a newer backend-bot (it has schema step m999_from_the_future): upgrade "
+                                  "backend-bot, or set BOT_DATABASE to another database")
+
+
+def test_changing_schedules_or_phrasings_bumps_the_numbers_other_processes_watch(database):
+    storage = open_storage(database)
+    watcher = open_storage(database)
+    try:
+        schedules, learned = watcher.schedules.version(), watcher.learned.version()
+        schedule = storage.schedules.set_schedule("slack", "C1", "tip", ScheduleSpec("09:00"))
+        storage.schedules.pause_schedule(schedule.id, "left the channel")
+        storage.learned.teach("stop double charges", "make-idempotent")
+        assert (watcher.schedules.version(), watcher.learned.version()) == (schedules + 2, learned + 1)
+        storage.schedules.remove_schedule(schedule.id)
+        storage.learned.unteach("stop double charges")
+        assert (watcher.schedules.version(), watcher.learned.version()) == (schedules + 3, learned + 2)
+    finally:
+        storage.close()
+        watcher.close()
