@@ -39,7 +39,7 @@ def test_a_taught_phrasing_is_answered_and_exported_as_a_knowledge_file_that_ser
     folder = tmp_path / "team"
     folder.mkdir()
     exported = run("kb", "learned", "--export", str(folder / "learned.yaml"))
-    assert exported.stdout.strip() == f"wrote 1 phrasing(s) to {folder / 'learned.yaml'}"
+    assert exported.stdout.strip() == f"wrote 0 entries and 1 phrasing(s) to {folder / 'learned.yaml'}"
     assert run("kb", "check", KNOWLEDGE_PATH=str(folder)).returncode == 0
     fresh = run("ask", "--json", PHRASING, KNOWLEDGE_PATH=str(folder), BOT_DATABASE=str(tmp_path / "fresh.db"))
     assert answered_id(fresh) == "implement-observability"
@@ -130,8 +130,11 @@ async def test_two_people_picking_the_same_entry_make_a_candidate_in_kb_review(s
     env = {**os.environ, "BOT_DATABASE": str(tmp_path / "bot.db")}
     review = subprocess.run([COMMAND, "kb", "review", "--json"], capture_output=True, text=True, env=env, timeout=60)
     found = json.loads(review.stdout)
-    assert found["candidates"] == [{"question": question, "entry_id": chosen, "people": 2}]
-    assert found["not_answered"] == [{"question": question, "times": 2}]
+    first = found["candidates"][0]["question_id"]
+    assert found["candidates"] == [{"question": question, "question_id": first, "entry_id": chosen, "people": 2}]
+    assert [(miss["question"], miss["times"]) for miss in found["not_answered"]] == [(question, 2)]
+    # the two picks are logged too, as the answers they showed
+    assert found["figures"]["asked"] == 4 and found["figures"]["suggested"] == 2
 
 
 def test_eval_from_log_measures_the_teams_own_labelled_questions_and_stats_counts_each_platform(run):
