@@ -14,6 +14,8 @@ MAX_CANDIDATES = 3
 
 def build_review(storage: Storage, responder: Responder, now: datetime, days: int = 7) -> Review:
     """The last `days` days up to `now`, beside the `days` before; runs on the database thread."""
+    # Stamps are whole seconds: a question logged in the review's own second belongs to this review.
+    now = now + timedelta(seconds=1)
     since, before = now - timedelta(days=days), now - timedelta(days=2 * days)
     questions = storage.questions
     skip = questions.ignored() | {normalized(phrasing.text) for phrasing in storage.learned.phrasings()}

@@ -116,10 +116,42 @@ class EntryModal(discord.ui.Modal):
         fields = {name: text_input.value or "" for name, text_input in self.inputs.items()}
 
         def present(result) -> Rendered:
-            if isinstance(result, FormProblems):
-                return render_note(result.text + "\nUse `/entry` to try again.")
-            return render_note(result.text)
+            if not isinstance(result, FormProblems):
+                return render_note(result.text)
+            # What was typed is kept (in this process, for a while) so the form reopens with it.
+            drafts[interaction.user.id] = fields
+            while len(drafts) > MAX_DRAFTS:
+                drafts.pop(next(iter(drafts)))
+            rendered = render_note(result.text)
+            view = discord.ui.View(timeout=None)
+            view.add_item(FixEntryButton())
+            return Rendered(rendered.embed, view, ephemeral=True)
 
         adding = interaction.client.service.add_entry(fields, place_of(interaction),
                                                       lambda: manages_server(interaction), ADMINS)
         await respond(interaction, adding, ephemeral=True, present=present)
+
+
+# Forms sent back with errors, by the admin who typed them: what the "Fix the entry" button reopens.
+drafts: dict[int, dict[str, str]] = {}
+MAX_DRAFTS = 100
+
+
+class FixEntryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"bb:entry-fix"):
+    """Reopens the form with what the admin typed, since Discord cannot show errors inside a form."""
+
+    def __init__(self):
+        super().__init__(discord.ui.Button(label="Fix the entry", style=discord.ButtonStyle.primary,
+                                           custom_id="bb:entry-fix"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match) -> "FixEntryButton":
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        typed = drafts.pop(interaction.user.id, None)
+        if typed is None:
+            await interaction.response.send_message(**render_note("That form is gone; start again with `/entry`.")
+                                                    .as_response())
+            return
+        await interaction.response.send_modal(EntryModal(EntryForm(typed.get("question", "")), typed))

@@ -103,7 +103,10 @@ class Clicks:
             place = events.click_place(body, user)
             is_admin = lambda: is_workspace_admin(client, user)  # noqa: E731
             if what == NEW:
-                await open_entry_form(self.service, client, body.get("trigger_id"), place, is_admin, question_id)
+                refused = await open_entry_form(self.service, client, body.get("trigger_id"), place, is_admin,
+                                                question_id)
+                if refused:
+                    await self.tell_clicker(client, body, user, blocks.escape(refused))
                 return
             note = await self.service.review(IGNORE if what == IGNORE else TEACH, question_id, entry_id, place,
                                              is_admin, ADMINS)
