@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from .core.replies import Responder
+from .core.replies import ANSWERED, Responder
 from .core.review import Candidate, Figures, NotHelpful, Review, group_misses
 from .storage import Storage
 from .storage.learned import normalized
@@ -27,10 +27,15 @@ def build_review(storage: Storage, responder: Responder, now: datetime, days: in
         ranked = responder.matcher.rank(text, limit=MAX_CANDIDATES)
         return tuple(match.entry.id for match in ranked)
 
+    def answered_now(text: str) -> bool:
+        """Taught or added since it was asked: it needs no more review."""
+        return responder.reply_to(text).status == ANSWERED
+
     known = responder.knowledge.by_id
     return Review(
         days=days,
-        misses=tuple(group_misses(fresh(questions.not_answered(since, MAX_ROWS, until=now)), candidates_of)),
+        misses=tuple(group_misses([row for row in fresh(questions.not_answered(since, MAX_ROWS, until=now))
+                                   if not answered_now(row["question"])], candidates_of)),
         candidates=tuple(Candidate(row["question"], row["question_id"], row["entry_id"], row["people"])
                          for row in fresh(questions.candidates()) if row["entry_id"] in known),
         not_helpful=tuple(NotHelpful(row["question"], row["question_id"], row["entry_id"] or "", row["votes"])
