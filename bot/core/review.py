@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, utils
 # Two questions this alike (word order and repeats aside) are one need asked twice: "webhooks go missing" and
 # "our webhooks keep going missing".
 SAME_NEED = 80.0
+SHARED_WORDS = 0.5
 # Grouping compares each question with the groups found so far: this many distinct questions bound its cost.
 MAX_QUESTIONS = 500
 
@@ -99,22 +100,32 @@ class Review:
 def group_misses(rows: Iterable[dict], candidates_of: Callable[[str], tuple[str, ...]]) -> list[Miss]:
     """Rows of {question, question_id, times}, most asked first, as groups of near-duplicates: each group is led
     by its most asked question and counts every time any of them was asked."""
-    groups: list[tuple[str, list[dict]]] = []
+    groups: list[tuple[str, set[str], list[dict]]] = []
     for row in list(rows)[:MAX_QUESTIONS]:
         key = utils.default_process(row["question"])
-        for lead_key, members in groups:
-            if fuzz.token_set_ratio(key, lead_key) >= SAME_NEED and key and lead_key:
+        words = set(key.split())
+        for lead_key, lead_words, members in groups:
+            if is_same_need(key, words, lead_key, lead_words):
                 members.append(row)
                 break
         else:
-            groups.append((key, [row]))
+            groups.append((key, words, [row]))
     misses = []
-    for _, members in groups:
+    for _, _, members in groups:
         lead = members[0]
         misses.append(Miss(lead["question"], lead["question_id"], sum(member["times"] for member in members),
                            tuple(member["question"] for member in members[1:]), candidates_of(lead["question"])))
     misses.sort(key=lambda miss: (-miss.times, miss.question))
     return misses
+
+
+def is_same_need(key: str, words: set[str], other_key: str, other_words: set[str]) -> bool:
+    """Alike letter by letter (typos and word order aside), and sharing most words of the shorter question:
+    long stories are alike letter by letter without being about the same thing."""
+    if not words or not other_words:
+        return False
+    shared = len(words & other_words) / min(len(words), len(other_words))
+    return shared >= SHARED_WORDS and fuzz.token_set_ratio(key, other_key) >= SAME_NEED
 
 
 def change(now: int | None, before: int | None) -> str:
