@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from .core.commands import (EXAMPLE, LEADERBOARD, OFF, ON, QUIZ, SHOW, TEACH, TIP, UNTEACH, Command, Place,
+from .core.commands import (DIGEST, EXAMPLE, LEADERBOARD, OFF, ON, QUIZ, SHOW, TEACH, TIP, UNTEACH, Command, Place,
                             describe_spec)
 from .core.replies import Note, NoteKind
 from .core.scores import Leaderboard
@@ -21,7 +21,7 @@ def run_command(command: Command, place: Place, storage: Storage, live: LiveKnow
         return _turn_on(command, place, storage, now)
     if command.action == OFF:
         turned_off = schedules.turn_off(place.platform, place.channel, command.kind, by=place.user, now=now)
-        what = "Daily tips are" if command.kind == TIP else "The quiz of the day is"
+        what = {TIP: "Daily tips are", QUIZ: "The quiz of the day is", DIGEST: "The weekly review is"}[command.kind]
         done = f"{what} off in this channel." if turned_off else f"{what} not on in this channel; nothing to do."
         return Note(NoteKind.COMMAND, done)
     if command.action == SHOW:

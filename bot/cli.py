@@ -161,11 +161,15 @@ def command_learning(args: argparse.Namespace) -> int:
                 aliases: dict[str, list[str]] = {}
                 for phrasing in phrasings:
                     aliases.setdefault(phrasing.entry_id, []).append(phrasing.text)
-                document = {"title": "Phrasings the team taught", "aliases": aliases}
+                entries = storage.learned.entries()
+                document = {"title": "What the team taught", "entries": entries, "aliases": aliases}
                 Path(args.export).write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
                                              encoding="utf-8")
-                print(f"wrote {len(phrasings)} phrasing(s) to {args.export}")
+                print(f"wrote {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} and {len(phrasings)} "
+                      f"phrasing(s) to {args.export}")
                 return 0
+            for entry in storage.learned.entries():
+                print(f"{entry['id']:32} (entry added in chat) {without_controls(entry['question'])}")
             orphans = {(text, entry_id) for text, entry_id in live.orphans}
             for phrasing in phrasings:
                 gone = " (entry no longer in the knowledge: kept, not served)" if (
@@ -184,34 +188,70 @@ def command_learning(args: argparse.Namespace) -> int:
 
 
 def command_review(args: argparse.Namespace) -> int:
-    """What to teach next: candidates people agreed on, questions not answered, answers voted not helpful."""
-    from datetime import timedelta
+    """What to teach next, as the weekly digest shows it: with --json for scripts, and interactive at a terminal
+    (teach an item to an entry, add a new entry, ignore it) through the same service calls chat buttons make."""
+    import getpass
 
-    from .storage.learned import normalized
+    from .core.commands import Place
+    from .core.entries import FIELDS, LABELS
+    from .core.review import figures_line, review_items
+    from .review import build_review
+    from .wiring import build_bot
 
-    storage = open_storage(load_settings().database)
+    bot = build_bot(load_settings())
     try:
-        since = utc_now() - timedelta(days=args.days)
-        taught = {normalized(phrasing.text) for phrasing in storage.learned.phrasings()}
-        review = {"candidates": [row for row in storage.questions.candidates() if row["question"] not in taught],
-                  "not_answered": storage.questions.not_answered(since),
-                  "not_helpful": storage.questions.not_helpful(since)}
+        review = build_review(bot.storage, bot.responder, utc_now(), args.days)
+        if args.json:
+            print(json.dumps(review.as_dict(), ensure_ascii=False, indent=2))
+            return 0
+        items, more = review_items(review, len(review.misses) + len(review.candidates) + len(review.not_helpful))
+        print(f"Review of the last {args.days} days: {figures_line(review)} (beside the {args.days} days before)")
+        if not items:
+            print("Nothing to review: every question was answered and nobody voted an answer down.")
+        interactive = args.interactive or sys.stdin.isatty()
+        place = Place("console", "terminal", getpass.getuser())
+        admin = _always_admin
+        for number, item in enumerate(items, 1):
+            print(f"\n{number}. {item.heading}\n   “{without_controls(item.question)}”{without_controls(item.detail)}")
+            choices = [f"[{position}] teach to {entry_id}" for position, entry_id in enumerate(item.entries, 1)]
+            print("   " + "  ".join(choices + ["[n] new entry", "[i] ignore", "[s] skip", "[q] quit"]))
+            if not interactive:
+                continue
+            choice = _prompt("   > ").lower()
+            if choice in ("", "s"):
+                continue
+            if choice == "q":
+                break
+            if choice.isdigit() and 1 <= int(choice) <= len(item.entries):
+                note = asyncio.run(bot.service.review("teach", item.question_id, item.entries[int(choice) - 1],
+                                                      place, admin))
+            elif choice == "i":
+                note = asyncio.run(bot.service.review("ignore", item.question_id, "", place, admin))
+            elif choice == "n":
+                fields = {name: _prompt(f"   {LABELS[name]}: ", item.question if name == "question" else "")
+                          for name in FIELDS}
+                note = asyncio.run(bot.service.add_entry(fields, place, admin))
+            else:
+                print("   (not a choice; skipped)")
+                continue
+            print(f"   {note.text}")
     finally:
-        storage.close()
-    if args.json:
-        print(json.dumps(review, ensure_ascii=False, indent=2))
-        return 0
-    print(f"Candidates (two or more people picked the same entry): {len(review['candidates'])}")
-    for row in review["candidates"]:
-        print(f"  {row['people']:3} people  {row['entry_id']:28} {without_controls(row['question'])}"
-              f"\n             teach it: backend-bot kb teach {json.dumps(row['question'])} {row['entry_id']}")
-    print(f"Not answered in the last {args.days} days: {len(review['not_answered'])}")
-    for row in review["not_answered"]:
-        print(f"  {row['times']:4}  {without_controls(row['question'])}")
-    print(f"Voted not helpful in the last {args.days} days: {len(review['not_helpful'])}")
-    for row in review["not_helpful"]:
-        print(f"  {row['votes']:4}  {row['entry_id']:28} {without_controls(row['question'])}")
+        bot.close()
     return 0
+
+
+async def _always_admin() -> bool:
+    """At the terminal the operator is the admin: they hold the database."""
+    return True
+
+
+def _prompt(text: str, default: str = "") -> str:
+    """A line typed at the terminal (`default` when only Enter is pressed); 'q' at the end of input."""
+    try:
+        typed = input(text + (f"[{default[:60]}] " if default else "")).strip()
+    except EOFError:
+        return "q"
+    return typed or default
 
 
 def command_kb(args: argparse.Namespace) -> int:
@@ -397,6 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     unteach.add_argument("question")
     review = kb_commands.add_parser("review", help="what to teach next: agreed picks, misses, answers not helpful")
     review.add_argument("--json", action="store_true")
+    review.add_argument("--interactive", action="store_true",
+                        help="ask what to do with each item even when input is not a terminal")
     review.add_argument("--days", type=bounded(1, 3650), default=7, help="how far back (default: a week)")
     learned = kb_commands.add_parser("learned", help="list what was taught, or export it as a knowledge file")
     learned.add_argument("--export", metavar="FILE", help="write the phrasings as a knowledge file kb check accepts")

@@ -4,14 +4,17 @@ Every method runs on the database thread (the scheduler hands them to `Database.
 """
 
 import random
-from datetime import datetime
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
-from .core.commands import TIP
+from .core.commands import DIGEST, QUIZ, TIP
 from .core.quiz import CLOSED, AnswerResult, QuizCard, build_quiz
 from .core.replies import Responder
 from .core.scores import Leaderboard
+from .core.review import Review
 from .core.tips import Tip
 from .learning import LiveKnowledge
+from .review import build_review
 from .storage import Post, Schedule, Storage
 
 TERMINAL = "console"
@@ -46,14 +49,28 @@ class Daily:
 
     def prepare_post(self, schedule: Schedule, post_id: int, local_date: str) -> None:
         """Chooses the entry (and builds the quiz) once, so every retry sends the same post."""
+        if schedule.kind == DIGEST:
+            return
         entry = self.storage.schedules.choose_entry(schedule_audience(schedule), self.entries, self.rng)
         quiz_id = None
-        if schedule.kind != TIP:
+        if schedule.kind == QUIZ:
             card = build_quiz(self.entries, self.rng, entry=entry)
             quiz_id = self.storage.quizzes.create_quiz(card, schedule.platform, schedule.channel, local_date,
                                                        schedule.timezone, schedule.workspace, schedule.close_minutes,
                                                        schedule.id)
         self.storage.schedules.set_post_content(post_id, entry.id, quiz_id)
+
+    def review_of(self, schedule: Schedule, post: Post) -> Review:
+        """The week up to the post's own slot: every retry of one digest reviews the same week."""
+        slot = datetime.combine(date.fromisoformat(post.local_date), time.fromisoformat(schedule.time),
+                                ZoneInfo(schedule.timezone))
+        return build_review(self.storage, self.responder, slot.astimezone(timezone.utc))
+
+    def content_of(self, schedule: Schedule, post: Post) -> "Tip | QuizCard | Review | None":
+        """What a post shows: its tip, its quiz card, or the weekly review; None when its entry is gone."""
+        if schedule.kind == DIGEST:
+            return self.review_of(schedule, post)
+        return self.tip_of(post.entry_id) if schedule.kind == TIP else self.card_of(post)
 
     def card_of(self, post: Post) -> QuizCard:
         return self.storage.quizzes.quiz(post.quiz_id).card

@@ -56,8 +56,9 @@ def without_replaced(files: list[Path]) -> list[Path]:
     return [path for path in files if path.resolve().parent != shipped or path.name not in own_names]
 
 
-def load_knowledge(paths: list[Path]) -> KnowledgeBase:
-    """Every entry of the YAML files under `paths`; raises KnowledgeError naming each broken file/entry/field."""
+def load_knowledge(paths: list[Path], extra: list[tuple[str, object]] = ()) -> KnowledgeBase:
+    """Every entry of the YAML files under `paths` (and of `extra` documents, such as the entries added in chat);
+    raises KnowledgeError naming each broken file/entry/field."""
     problems: list[Problem] = []
     documents = []
     for path in without_replaced(find_files(paths)):
@@ -65,4 +66,4 @@ def load_knowledge(paths: list[Path]) -> KnowledgeBase:
         data = read_file(path, problems)
         if len(problems) == known_problems:
             documents.append((str(path), data))
-    return build_knowledge(documents, problems)
+    return build_knowledge(documents + list(extra), problems)

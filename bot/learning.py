@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+from .core.entries import FIELDS
 from .core.knowledge import KnowledgeError, with_aliases
 from .core.replies import ANSWERED, Responder
 from .knowledge_files import find_files, load_knowledge, without_replaced
@@ -11,6 +12,8 @@ from .storage import LearnedPhrasings, Phrasing
 log = logging.getLogger(__name__)
 # Questions are matched on their first 500 characters; a longer phrasing would teach nothing more.
 MAX_PHRASING_CHARS = 500
+# Where entries added in chat say they come from, in problems and in `kb list`.
+ADDED_IN_CHAT = "entries added in chat"
 
 
 class LiveKnowledge:
@@ -35,9 +38,16 @@ class LiveKnowledge:
                 files.append((str(path), None, None))
         return tuple(files), self.learned.version()
 
-    def _build(self) -> tuple[Responder, list[tuple[str, str]]]:
+    def _build(self, new_entry: dict | None = None) -> tuple[Responder, list[tuple[str, str]]]:
         taught = [(phrasing.text, phrasing.entry_id) for phrasing in self.learned.phrasings()]
-        knowledge, orphans = with_aliases(load_knowledge(self.paths), taught)
+        knowledge = load_knowledge(self.paths)
+        # An entry added in chat whose id a knowledge file now defines gives way to the file (it was probably
+        # exported there); it stays stored, so nothing is lost.
+        added = [entry for entry in self.learned.entries() if entry.get("id") not in knowledge.by_id]
+        if added or new_entry:
+            extra = [(ADDED_IN_CHAT, {"entries": added + ([new_entry] if new_entry else [])})]
+            knowledge = load_knowledge(self.paths, extra)
+        knowledge, orphans = with_aliases(knowledge, taught)
         for text, entry_id in orphans:
             log.warning("the taught phrasing %r names entry %s, which the knowledge no longer has; kept, not served",
                         text[:80], entry_id)
@@ -58,6 +68,21 @@ class LiveKnowledge:
         self.problem = ""
         log.info("knowledge reloaded: %d entries", len(self.responder.knowledge.entries))
         return True
+
+
+def entry_problems(live: LiveKnowledge, entry: dict) -> dict[str, str]:
+    """What the knowledge files' own rules say against adding `entry` (field -> message); empty when it may be
+    added. The whole knowledge is built with it, so a clash with any file's id or a broken link shows too."""
+    try:
+        live._build(entry)
+    except KnowledgeError as error:
+        found: dict[str, str] = {}
+        for problem in error.problems:
+            if problem.file == ADDED_IN_CHAT:
+                found.setdefault(problem.field if problem.field in FIELDS else "question", problem.message)
+        return found or {"question": "cannot be added while the knowledge files have problems: "
+                                     + str(error.problems[0])}
+    return {}
 
 
 def why_not_teach(responder: Responder, text: str, entry_id: str, force: bool = False) -> str | None:

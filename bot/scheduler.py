@@ -9,14 +9,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .core.commands import TIP, weekday_numbers
+from .core.commands import weekday_numbers
 from .core.quiz import QuizCard, QuizResult
+from .core.review import Review
 from .core.tips import Tip
 from .daily import Daily
 from .metrics import Metrics
 from .storage import FAILED, RETRY, SENT, Post, Quiz, Schedule, Storage, utc_now
 
 log = logging.getLogger(__name__)
+# What a scheduled post shows.
+Content = Tip | QuizCard | Review
 CHECK_SECONDS = 5.0
 # Posts claimed in one tick, and sent at once: a burst of due schedules goes out in waves that never hold the
 # database thread or the network for long, and a tick after a full wave follows at once.
@@ -59,6 +62,8 @@ class Publisher(Protocol):
     marker in a Discord embed's footer), so a post whose send outcome is unknown is looked for, not resent."""
 
     async def post_tip(self, channel: str, tip: Tip, post_id: int) -> str: ...
+
+    async def post_digest(self, channel: str, review: Review, post_id: int) -> str: ...
 
     async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard, post_id: int) -> str: ...
 
@@ -153,11 +158,11 @@ class DueTimes:
 class Wave:
     """What one tick claimed on the database thread, for the loop to send."""
 
-    posts: list[tuple[Schedule, Post, Tip | QuizCard]]
+    posts: list[tuple[Schedule, Post, Content]]
     reveals: list[tuple[Quiz, QuizResult]]
     report: Counter
     more: bool = False
-    unknown: list[tuple[Schedule, Post, Tip | QuizCard]] = field(default_factory=list)
+    unknown: list[tuple[Schedule, Post, Content]] = field(default_factory=list)
 
 
 class Scheduler:
@@ -291,18 +296,20 @@ class Scheduler:
             self._add_post(wave, schedule, self.schedules.post(post.id), wave.posts if into is None else into)
 
     def _add_post(self, wave: Wave, schedule: Schedule, post: Post, into: list | None = None) -> None:
-        content = self.daily.tip_of(post.entry_id) if schedule.kind == TIP else self.daily.card_of(post)
+        content = self.daily.content_of(schedule, post)
         if content is None:
             reason = f"entry {post.entry_id} is no longer in the knowledge"
             wave.report[self._give_up(schedule, post, reason, False)] += 1
         else:
             (wave.posts if into is None else into).append((schedule, post, content))
 
-    async def _send_post(self, schedule: Schedule, post: Post, content: Tip | QuizCard, now: datetime) -> str:
+    async def _send_post(self, schedule: Schedule, post: Post, content: Content, now: datetime) -> str:
         publisher = self.publishers[schedule.platform]
         started = asyncio.get_running_loop().time()
         if isinstance(content, Tip):
             send = lambda: publisher.post_tip(schedule.channel, content, post.id)  # noqa: E731
+        elif isinstance(content, Review):
+            send = lambda: publisher.post_digest(schedule.channel, content, post.id)  # noqa: E731
         else:
             send = lambda: publisher.post_quiz(schedule.channel, post.quiz_id, content, post.id)  # noqa: E731
         ref, error = await self._attempt(send, may_have_posted=True)
@@ -365,7 +372,7 @@ class Scheduler:
         log.warning("gave up revealing quiz %s in %s:%s: %s", quiz.id, quiz.platform, quiz.channel, error.reason)
         return FAILED
 
-    async def _resolve(self, schedule: Schedule, post: Post, content: Tip | QuizCard, now: datetime) -> str:
+    async def _resolve(self, schedule: Schedule, post: Post, content: Content, now: datetime) -> str:
         """A post whose send outcome is unknown: in the channel -> sent; not there -> sent now if it is still the
         same local day, else missed. Never sent blindly a second time."""
         publisher = self.publishers[schedule.platform]

@@ -14,10 +14,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from .core.commands import TEACH, Command, CommandError, Place, parse_command, refusal
+from .core.entries import MAX_CHARS, EntryForm, FormProblems, entry_from_form, form_problems
+from .core.knowledge import shorten
 from .core.feedback import MISS_NOTE, NONE_OF_THESE, feedback_note
 from .core.replies import Intent, Note, NoteKind, Reply, Request, Responder
 from .core.scores import Leaderboard
-from .learning import LiveKnowledge
+from .learning import LiveKnowledge, entry_problems
 from .metrics import Metrics
 from .chat_commands import run_command, teach
 from .storage import Storage, StorageError, utc_now
@@ -25,6 +27,8 @@ from .storage import Storage, StorageError, utc_now
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
+# What a review button does besides teaching.
+IGNORE = "ignore"
 STALE_BUTTON = "That button no longer works (the question may have been removed). Please ask again."
 # Event ids this process has taken on, newest last: a retry that arrives while the first delivery is still being
 # worked on (or before its claim could be written) is turned away here, without the database.
@@ -168,6 +172,61 @@ class Service:
         if refused:
             return Note(NoteKind.COMMAND, refused)
         return await self.db.run(run_command, command, place, self.storage, self.live, self.clock())
+
+    async def _is_admin(self, place: Place, is_platform_admin: Callable[[], Awaitable[bool]]) -> bool:
+        return place.user in self.admins or await is_platform_admin()
+
+    @politely("act on the review")
+    async def review(self, action: str, question_id: int, entry_id: str, place: Place,
+                     is_platform_admin: Callable[[], Awaitable[bool]], admins: str = "admins") -> Note:
+        """A review button: teach the question as a phrasing of `entry_id` (approving a candidate is the same
+        click), or ignore it in later reviews. Admins only."""
+        if not await self._is_admin(place, is_platform_admin):
+            return Note(NoteKind.COMMAND, f"Only {admins} can act on the review.")
+        question = await self.db.run(self.storage.questions.question, question_id)
+        if question is None:
+            return Note(NoteKind.STALE, STALE_BUTTON)
+        text = " ".join(question["text"].split())
+        if action == IGNORE:
+            await self.db.run(self.storage.questions.ignore, text, f"{place.platform}:{place.user}", self.clock())
+            return Note(NoteKind.COMMAND, f"Ignored “{shorten(text, 200)}”: it will not come up in reviews again.")
+        return await self.db.run(teach, Command(TEACH, text=text, entry_id=entry_id), place, self.storage,
+                                 self.live, self.clock())
+
+    @politely("open the entry form")
+    async def entry_form(self, place: Place, is_platform_admin: Callable[[], Awaitable[bool]],
+                         admins: str = "admins", question_id: int = 0) -> EntryForm | Note:
+        """The new-entry form (with the reviewed question filled in), or why this person may not add entries."""
+        if not await self._is_admin(place, is_platform_admin):
+            return Note(NoteKind.COMMAND, f"Only {admins} can add entries. Anyone can ask, vote, and say when none "
+                                          "of my suggestions fit.")
+        question = await self.db.run(self.storage.questions.question, question_id) if question_id else None
+        return EntryForm(" ".join(question["text"].split())[:MAX_CHARS["question"]] if question else "")
+
+    @politely("add an entry")
+    async def add_entry(self, fields: dict[str, str], place: Place, is_platform_admin: Callable[[], Awaitable[bool]],
+                        admins: str = "admins") -> Note | FormProblems:
+        """Checks the form by the knowledge files' own rules, stores the entry, and serves it at once; every
+        process on this database picks it up on its next refresh."""
+        if not await self._is_admin(place, is_platform_admin):
+            return Note(NoteKind.COMMAND, f"Only {admins} can add entries.")
+        problems = form_problems(fields)
+        if problems:
+            return FormProblems(problems)
+        entry = entry_from_form(fields)
+
+        def add() -> Note | FormProblems:
+            found = entry_problems(self.live, entry)
+            if found:
+                return FormProblems(found)
+            if not self.storage.learned.add_entry(entry, f"{place.platform}:{place.user}", self.clock()):
+                return FormProblems({"id": f"'{entry['id']}' is already used by an entry added in chat"})
+            self.live.refresh()
+            self.metrics.entries.set(len(self.responder.knowledge.entries))
+            return Note(NoteKind.COMMAND, f"Added entry {entry['id']}: “{shorten(entry['question'], 200)}”. "
+                                          "It answers from now on.")
+
+        return await self.db.run(add)
 
     async def _logged(self, request: Request, reply: Reply, started: float) -> Reply:
         question_id = await self.db.run(self.storage.questions.log_question, request, reply, self.clock())

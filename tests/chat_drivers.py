@@ -2,6 +2,7 @@
 what comes back, through the platform's real library and its stand-in (the terminal through its own loop)."""
 
 import itertools
+import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -72,6 +73,57 @@ class SlackChat:
     async def teach(self, entry_id: str, question: str, admin: bool) -> Seen:
         return await self.command(f"teach {entry_id}: {question}", admin)
 
+    async def post_digest(self) -> Seen:
+        return await self.post_scheduled("digest")
+
+    async def post_scheduled(self, kind: str) -> Seen:
+        spec = ScheduleSpec("09:00", "UTC", "daily")
+        self.scheduler.schedules.set_schedule("slack", CHANNEL, kind, spec, workspace="T0TEAM", now=SET_AT)
+        assert await self.scheduler.run_once(MONDAY_9) == {"sent": 1}
+        return self.seen(self.shown()[-1])
+
+    async def click_as(self, seen: Seen, label: str, admin: bool) -> Seen:
+        return await self.click(seen, label, ANN if admin else BEN)
+
+    async def open_form(self, seen: Seen, label: str, admin: bool) -> Seen:
+        """Clicks a button that opens a form: the form as Seen (its fields' words), or the note instead."""
+        opened = len(self.slack.successful("views.open"))
+        before = len(self.shown())
+        key = f"form{next(self.numbers)}"
+        await self.http.send_click(button_click(seen.raw, pick(seen.buttons, label), self.slack.response_url(key),
+                                                ANN if admin else BEN))
+        found = await self.slack.wait_for(lambda: (len(self.slack.successful("views.open")) > opened and "form")
+                                          or (len(self.shown()) > before and "note"))
+        if found == "note":
+            return self.seen(self.shown()[-1])
+        view = self.slack.successful("views.open")[-1]["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        self.form = view
+        return Seen("\n".join(block["element"].get("initial_value", "") for block in view["blocks"]),
+                    [], view)
+
+    async def reopen_form(self, seen: Seen) -> Seen:
+        """After errors Slack keeps the form open, with what was typed."""
+        values = self.form.get("state", {}).get("values", {})
+        return Seen("\n".join(value["value"]["value"] for value in values.values()), [], self.form)
+
+    async def submit_form(self, fields: dict[str, str], admin: bool = True) -> Seen:
+        """Submits the open form; errors come back in the HTTP answer, success as a note to the admin alone."""
+        values = {name: {"value": {"type": "plain_text_input", "value": value}} for name, value in fields.items()}
+        view = {**self.form, "id": "V0VIEW", "state": {"values": values}}
+        self.form = view
+        user = ANN if admin else BEN
+        payload = {"type": "view_submission", "team": {"id": "T0TEAM"}, "user": {"id": user, "team_id": "T0TEAM"},
+                   "api_app_id": "A0APP", "token": "unused", "trigger_id": "1.2.4", "view": view}
+        notes = len(self.slack.successful("chat.postEphemeral"))
+        answer = await self.http.send_click(payload)
+        if answer.text:
+            errors = json.loads(answer.text).get("errors", {})
+            return Seen("\n".join(f"{name}: {message}" for name, message in errors.items()), [], errors)
+        note = await self.slack.wait_for(lambda: len(self.slack.successful("chat.postEphemeral")) > notes and
+                                         self.slack.successful("chat.postEphemeral")[-1])
+        return Seen(note["text"], [], note)
+
     async def post_quiz(self) -> Seen:
         spec = ScheduleSpec("09:00", "UTC", "daily")
         self.scheduler.schedules.set_schedule("slack", CHANNEL, "quiz", spec, workspace="T0TEAM", now=SET_AT)
@@ -135,6 +187,42 @@ class DiscordChat:
         options = [{"name": "entry", "type": 3, "value": entry_id}, {"name": "question", "type": 3, "value": question}]
         interaction = await self.server.run_command("teach", options, user=ALICE if admin else person(7, "Ben"),
                                                     permissions=MANAGE_SERVER if admin else MEMBER_PERMISSIONS)
+        return await self.shown_for(interaction)
+
+    async def post_digest(self) -> Seen:
+        spec = ScheduleSpec("09:00", "UTC", "daily")
+        self.scheduler.schedules.set_schedule("discord", str(CHANNEL_ID), "digest", spec, workspace=str(GUILD_ID),
+                                              now=SET_AT)
+        assert await self.scheduler.run_once(DISCORD_MONDAY_9) == {"sent": 1}
+        return self.seen(self.server.messages[-1])
+
+    def _as(self, admin: bool) -> dict:
+        return {"user": ALICE if admin else person(7, "Ben"),
+                "permissions": MANAGE_SERVER if admin else MEMBER_PERMISSIONS}
+
+    async def _click_as(self, seen: Seen, label: str, admin: bool) -> str:
+        wanted = pick(seen.buttons, label)
+        custom_id = self.server.button_ids(seen.raw)[self.server.button_labels(seen.raw).index(wanted)]
+        return await self.server.click(seen.raw, custom_id, **self._as(admin))
+
+    async def click_as(self, seen: Seen, label: str, admin: bool) -> Seen:
+        return await self.shown_for(await self._click_as(seen, label, admin))
+
+    async def open_form(self, seen: Seen, label: str, admin: bool) -> Seen:
+        interaction = await self._click_as(seen, label, admin)
+        callback = await self.server.callback_for(interaction)
+        if callback["type"] != 9:
+            return await self.shown_for(interaction)
+        self.form = callback["data"]
+        inputs = [item for row in self.form["components"] for item in row["components"]]
+        return Seen("\n".join(item.get("value") or "" for item in inputs), [], self.form)
+
+    async def reopen_form(self, seen: Seen) -> Seen:
+        """Discord cannot show errors in a form: the note's button opens it again with what was typed."""
+        return await self.open_form(seen, "Fix the entry", admin=True)
+
+    async def submit_form(self, fields: dict[str, str], admin: bool = True) -> Seen:
+        interaction = await self.server.submit_modal(self.form["custom_id"], fields, **self._as(admin))
         return await self.shown_for(interaction)
 
     async def post_quiz(self) -> Seen:
@@ -206,7 +294,7 @@ async def chat_on(platform: str, settings_for):
             yield SlackChat(slack, bot, http, build_scheduler(bot, {"slack": SlackPublisher(client)})), bot
     elif platform == "discord":
         server = await DiscordStandIn().start()
-        bot = build_bot(settings_for(**server.variables()))
+        bot = build_bot(settings_for(**server.variables()), clock=Clock(DISCORD_MONDAY_9))
         scheduler = build_scheduler(bot)
         try:
             async with running_client(bot, scheduler):

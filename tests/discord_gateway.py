@@ -92,9 +92,16 @@ class DiscordGateway:
     async def ask(self, question: str, user: dict = ALICE) -> str:
         return await self.run_command("ask", [{"name": "question", "type": 3, "value": question}], user)
 
-    async def click(self, message: dict, custom_id: str, user: dict = ALICE) -> str:
+    async def click(self, message: dict, custom_id: str, user: dict = ALICE, **permissions: str) -> str:
         data = {"custom_id": custom_id, "component_type": 2}
-        return await self._interact(3, data, user, message=message)
+        return await self._interact(3, data, user, message=message, **permissions)
+
+    async def submit_modal(self, custom_id: str, values: dict[str, str], user: dict = ALICE,
+                           **permissions: str) -> str:
+        """The MODAL_SUBMIT interaction for a form the bot opened: one text input per row, as Discord sends."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": name, "value": value}]}
+                for name, value in values.items()]
+        return await self._interact(5, {"custom_id": custom_id, "components": rows}, user, **permissions)
 
     async def _interact(self, kind: int, data: dict, user: dict, message: dict | None = None,
                         **permissions: str) -> str:

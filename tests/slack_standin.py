@@ -58,6 +58,14 @@ def _problems_of(block: dict) -> list[str]:
         return problems + [problem for element in elements for problem in _button_problems(element)]
     if kind == "context":
         return [] if block.get("elements") else ["context without elements"]
+    if kind == "input":
+        label, element = block.get("label", {}).get("text", ""), block.get("element", {})
+        problems = [] if 0 < len(label) <= 2000 else [f"input label of {len(label)} characters"]
+        if element.get("type") != "plain_text_input" or not element.get("action_id"):
+            problems.append("input without a plain_text_input that has an action_id")
+        if len(element.get("initial_value", "")) > element.get("max_length", 3000):
+            problems.append("initial_value longer than max_length")
+        return problems
     return [f"unexpected block type {kind!r}"]
 
 
@@ -199,6 +207,12 @@ class SlackStandIn:
                 return {"ok": False, "error": "invalid_blocks", "errors": problems}
             ts = params.get("ts") or next(self.message_ts)
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {**params, "ts": ts}}
+        if method == "views.open":
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else view or {}
+            problems = block_problems(view.get("blocks", [])) if view.get("type") == "modal" else ["not a modal"]
+            return {"ok": False, "error": "invalid_arguments", "errors": problems} if problems else \
+                {"ok": True, "view": {**view, "id": "V0VIEW"}}
         if method == "chat.postEphemeral":
             problems = block_problems(params.get("blocks", []))
             return {"ok": False, "error": "invalid_blocks"} if problems else {"ok": True, "message_ts": "1.0"}

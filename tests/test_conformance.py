@@ -138,3 +138,41 @@ async def test_a_greeting_is_answered_with_what_the_bot_does(chat):
 async def test_help_says_what_the_bot_answers(chat):
     seen = await chat.ask("help")
     assert "I answer backend-engineering questions" in seen.text
+
+
+async def test_an_admin_teaches_from_the_weekly_review_and_adds_an_entry_with_the_form(chat):
+    if not chat.has_schedules:
+        pytest.skip("the terminal's review is `backend-bot kb review`, tested with the CLI")
+    missed = unsure_question(chat.bot)
+    asked = await chat.ask(missed)
+    await chat.click(asked, NONE_OF_THESE)
+    await chat.ask(missed + " again")  # a near-duplicate: one item, asked twice
+    digest = await chat.post_digest()
+    assert "Weekly review" in digest.text and "Asked 2 (+2)" in digest.text and missed in digest.text
+    assert "asked 2 times (and 1 similar)" in digest.text
+    teach_button = next(label for label in digest.buttons if "phrasing of" in label)
+    entry_id = teach_button.rsplit(" ", 1)[-1]
+
+    refused = await chat.click_as(digest, teach_button, admin=False)
+    assert refused.text.startswith("Only ") and "can act on the review" in refused.text
+    taught = await chat.click_as(digest, teach_button, admin=True)
+    assert taught.text.startswith(f"Taught: “{missed}” now answers with {entry_id}.")
+    assert chat.bot.responder.knowledge.get(entry_id).question in (await chat.ask(missed)).text
+
+    new_entry = next(label for label in digest.buttons if "new entry" in label.lower())
+    refused = await chat.open_form(digest, new_entry, admin=False)
+    assert refused.text.startswith("Only ") and "can add entries" in refused.text
+    form = await chat.open_form(digest, new_entry, admin=True)
+    assert missed in form.text  # the reviewed question is filled in
+    fields = {"question": "How do we rotate the payment provider's API keys?",
+              "answer": "- Keep two keys live\n- Switch, then revoke the old one", "tags": "security, secrets",
+              "related": "no-such-entry", "id": ""}
+    wrong = await chat.submit_form(fields)
+    assert "names unknown id 'no-such-entry'" in wrong.text
+    assert chat.bot.storage.learned.entries() == []
+    again = await chat.reopen_form(wrong)
+    assert "Keep two keys live" in again.text  # nothing typed is lost
+    added = await chat.submit_form({**fields, "related": "security"})
+    assert added.text.startswith("Added entry how-do-we-rotate-the-payment-provider-s-api-keys")
+    answer = await chat.ask("rotate the payment provider's API keys")
+    assert "Keep two keys live" in answer.text

@@ -44,13 +44,15 @@ def fill(location, entries) -> None:
     storage.schedules.record_shown("tip:slack:C1", entries[0].id, entries, NOW)
     storage.schedules.record_shown("tip:slack:C1", entries[1].id, entries, NOW)
     storage.learned.teach("stop double charges", "make-idempotent", "slack:U1", NOW)
+    storage.learned.add_entry({"id": "on-call", "question": "Who is on call?", "answer": "See the rota."}, "U1", NOW)
+    questions.ignore("hi", "slack:U1", NOW)
     storage.close()
 
 
 def every_row(location) -> dict[str, list[dict]]:
     storage = open_storage(location)
     order = {"tips_shown": "rowid", "feedback": "question_id", "picks": "question_id", "seen_events": "event_id",
-             "quiz_answers": "quiz_id"}
+             "quiz_answers": "quiz_id", "review_ignored": "normalized"}
     columns = {"tips_shown": "audience, round, entry_id, shown_at"}
     found = {table: storage.db.rows(f"SELECT {columns.get(table, '*')} FROM {table} ORDER BY {order.get(table, 'id')}")
              for table in COPIED_TABLES}
@@ -65,8 +67,9 @@ def test_a_copy_brings_every_row_with_its_id_and_a_second_copy_brings_nothing(tm
     second = run("db", "copy", "--to", postgres_url, database=source)
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert first.stdout == (f"copied to {postgres_url}: 2 questions, 1 feedback, 1 picks, 1 seen_events, 1 schedules, "
-                            "1 posts, 2 tips_shown, 1 quizzes, 1 quiz_answers, 1 learned_phrasings\n")
-    assert re.fullmatch(r"copied to \S+: (0 \w+, ){9}0 learned_phrasings\n", second.stdout)
+                            "1 posts, 2 tips_shown, 1 quizzes, 1 quiz_answers, 1 learned_phrasings, 1 learned_entries, "
+                            "1 review_ignored\n")
+    assert re.fullmatch(r"copied to \S+: (0 \w+, ){11}0 review_ignored\n", second.stdout)
     assert every_row(postgres_url) == every_row(source)
 
 
@@ -78,6 +81,7 @@ def test_the_copy_numbers_new_rows_after_the_copied_ones_and_keeps_its_guarantee
     try:
         assert storage.questions.log_question(Request("next", "U1"), Reply(Status.UNKNOWN), NOW) == 3
         assert storage.learned.phrasings()[0].text == "stop double charges"
+        assert [entry["id"] for entry in storage.learned.entries()] == ["on-call"]
         assert not storage.questions.claim_event("slack", "Ev1", NOW)  # a retry after the move is still a retry
         [schedule] = storage.schedules.schedules()
         assert storage.schedules.claim_post(schedule.id, "2026-06-01", NOW) is None

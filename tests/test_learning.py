@@ -1,6 +1,7 @@
 """What the team teaches is served at once, by every process on the database, and goes back to git."""
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def test_a_taught_phrasing_is_answered_and_exported_as_a_knowledge_file_that_ser
     folder = tmp_path / "team"
     folder.mkdir()
     exported = run("kb", "learned", "--export", str(folder / "learned.yaml"))
-    assert exported.stdout.strip() == f"wrote 1 phrasing(s) to {folder / 'learned.yaml'}"
+    assert exported.stdout.strip() == f"wrote 0 entries and 1 phrasing(s) to {folder / 'learned.yaml'}"
     assert run("kb", "check", KNOWLEDGE_PATH=str(folder)).returncode == 0
     fresh = run("ask", "--json", PHRASING, KNOWLEDGE_PATH=str(folder), BOT_DATABASE=str(tmp_path / "fresh.db"))
     assert answered_id(fresh) == "implement-observability"
@@ -133,8 +134,11 @@ async def test_two_people_picking_the_same_entry_make_a_candidate_in_kb_review(s
     env = {**os.environ, "BOT_DATABASE": str(database)}
     review = subprocess.run([COMMAND, "kb", "review", "--json"], capture_output=True, text=True, env=env, timeout=60)
     found = json.loads(review.stdout)
-    assert found["candidates"] == [{"question": question, "entry_id": chosen, "people": 2}]
-    assert found["not_answered"] == [{"question": question, "times": 2}]
+    first = found["candidates"][0]["question_id"]
+    assert found["candidates"] == [{"question": question, "question_id": first, "entry_id": chosen, "people": 2}]
+    assert [(miss["question"], miss["times"]) for miss in found["not_answered"]] == [(question, 2)]
+    # the two picks are logged too, as the answers they showed
+    assert found["figures"]["asked"] == 4 and found["figures"]["suggested"] == 2
 
 
 def test_eval_from_log_measures_the_teams_own_labelled_questions_and_stats_counts_each_platform(run):
@@ -169,3 +173,34 @@ async def test_with_auto_teaching_a_pick_two_people_agree_on_is_answered_for_the
         bot.close()
     assert (third.status, third.entry.id) == ("answered", chosen)
     assert (taught.text, taught.entry_id, taught.taught_by) == (question, chosen, "auto:picks")
+
+
+def test_kb_review_at_the_terminal_adds_an_entry_and_ignores_a_question_and_the_export_serves_the_entry(
+        run, settings_for, tmp_path, database):
+    from bot.core.replies import Request
+    from bot.wiring import build_bot
+
+    bot = build_bot(settings_for())
+    try:
+        for text in ("where do the PointsPal loyalty points get reconciled", "cache database queue"):
+            asyncio.run(bot.service.ask(Request(text, "U1", "C1", "slack")))
+    finally:
+        bot.close()
+    # Items come most asked first, then alphabetically: the cache question is ignored; the other becomes a new
+    # entry (its question kept as offered, an answer, no tags, related ids or id).
+    typed = "i\nn\n\nReconcile PointsPal points nightly against the ledger.\n\n\n\n"
+    review = subprocess.run([COMMAND, "kb", "review", "--interactive"], input=typed, capture_output=True, text=True,
+                            env={**os.environ, "BOT_DATABASE": str(database)}, timeout=60)
+    assert review.returncode == 0, review.stderr
+    assert "Added entry where-do-the-pointspal-loyalty-points-get-reconciled" in review.stdout
+    assert "Ignored “cache database queue”" in review.stdout
+    left = json.loads(run("kb", "review", "--json").stdout)
+    assert left["not_answered"] == []  # the one is answered now, the other ignored
+    folder = tmp_path / "team"
+    folder.mkdir()
+    exported = run("kb", "learned", "--export", str(folder / "learned.yaml"))
+    assert exported.stdout.startswith("wrote 1 entry and 0 phrasing(s)")
+    assert run("kb", "check", KNOWLEDGE_PATH=str(folder)).returncode == 0
+    fresh = run("ask", "--json", "how are PointsPal loyalty points reconciled", KNOWLEDGE_PATH=str(folder),
+                BOT_DATABASE=str(tmp_path / "fresh.db"))
+    assert answered_id(fresh) == "where-do-the-pointspal-loyalty-points-get-reconciled"

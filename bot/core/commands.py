@@ -4,26 +4,30 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-TIP, QUIZ = "tip", "quiz"
-KINDS = (TIP, QUIZ)
+TIP, QUIZ, DIGEST = "tip", "quiz", "digest"
+KINDS = (TIP, QUIZ, DIGEST)
 ON, OFF, SHOW, LEADERBOARD = "on", "off", "show", "leaderboard"
 TEACH, UNTEACH = "teach", "unteach"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_DAYS = "mon-fri"
+# The review of what the bot did not answer well comes once a week unless days are given.
+DIGEST_DAYS = "mon"
 # The issue's default: a quiz stays open for answers for 8 hours after it is posted.
 DEFAULT_CLOSE_MINUTES = 8 * 60
 MIN_CLOSE_MINUTES, MAX_CLOSE_MINUTES = 5, 23 * 60
-EXAMPLE = {TIP: "tips on 09:00 Europe/Berlin mon-fri", QUIZ: "quiz on 10:00 Europe/Berlin mon-fri 8h"}
+EXAMPLE = {TIP: "tips on 09:00 Europe/Berlin mon-fri", QUIZ: "quiz on 10:00 Europe/Berlin mon-fri 8h",
+           DIGEST: "digest on 09:00 Europe/Berlin mon"}
 USAGE = ("Commands: `tips on 09:00 Europe/Berlin mon-fri`, `tips off`, `quiz on 10:00 America/New_York daily 4h`, "
          "`quiz off`, `schedule` (what this channel has), `leaderboard`, and for admins "
-         "`teach ENTRY-ID: how people ask it` (`unteach how people ask it`).")
+         "`teach ENTRY-ID: how people ask it` (`unteach how people ask it`), `digest on 09:00 Europe/Berlin mon` "
+         "(a weekly review of what I could not answer, posted here) and `entry` (add a new entry).")
 TEACH_EXAMPLE = "teach make-idempotent: how do we stop charging a card twice"
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 _DAY_WORDS = {"daily": WEEKDAYS, "everyday": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
-_KIND_WORDS = {"tip": TIP, "tips": TIP, "quiz": QUIZ, "quizzes": QUIZ}
+_KIND_WORDS = {"tip": TIP, "tips": TIP, "quiz": QUIZ, "quizzes": QUIZ, "digest": DIGEST, "review": DIGEST}
 _FILLER = {"at", "on", "every", "close", "closes", "closing", "after", "for", "in"}
 
 
@@ -171,6 +175,8 @@ def parse_spec(kind: str, words: list[str]) -> ScheduleSpec:
         values[name] = value
     if "time" not in values:
         raise CommandError(f"Say when, with a 24-hour time. Try: {EXAMPLE[kind]}")
+    if kind == DIGEST:
+        values.setdefault("days", DIGEST_DAYS)
     return ScheduleSpec(**values)
 
 
@@ -209,14 +215,14 @@ def refusal(command: Command, is_admin: bool, admins: str = "admins") -> str | N
         return None
     if command.action in (TEACH, UNTEACH):
         return f"Only {admins} can teach me phrasings. Anyone can ask, vote, and say when none of my suggestions fit."
-    what = "tips" if command.kind == TIP else "the quiz"
+    what = {TIP: "tips", QUIZ: "the quiz", DIGEST: "the weekly review"}[command.kind]
     return (f"Only {admins} can turn {what} on or off. "
             "Anyone can see this channel's `schedule` and the `leaderboard`.")
 
 
 def describe_spec(kind: str, spec: ScheduleSpec) -> str:
     """'Daily tip at 09:00 Europe/Berlin, mon-fri' (and how long a quiz stays open)."""
-    what = "Daily tip" if kind == TIP else "Quiz of the day"
+    what = {TIP: "Daily tip", QUIZ: "Quiz of the day", DIGEST: "Weekly review"}[kind]
     text = f"{what} at {spec.time} {spec.timezone}, {spec.days}"
     if kind == QUIZ:
         hours, minutes = divmod(spec.close_minutes, 60)

@@ -1,5 +1,6 @@
 """Phrasings the team taught the bot: each an alias of one entry, kept across restarts and YAML edits."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -40,6 +41,21 @@ class LearnedPhrasings:
         rows = self.db.rows("SELECT text, entry_id, taught_by, taught_at FROM learned_phrasings ORDER BY id")
         return [Phrasing(row["text"], row["entry_id"], row["taught_by"] or "", row["taught_at"]) for row in rows]
 
+    def add_entry(self, entry: dict, by: str = "", now: datetime | None = None) -> bool:
+        """Stores an entry added in chat (the fields of a knowledge file's entry); False when its id is taken."""
+        sql = """INSERT INTO learned_entries (id, entry, added_by, added_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (id) DO NOTHING"""
+        return self.db.execute(sql, [entry["id"], json.dumps(entry, ensure_ascii=False), by,
+                                     stamp(now)]).rowcount == 1
+
+    def remove_entry(self, entry_id: str) -> bool:
+        return self.db.execute("DELETE FROM learned_entries WHERE id = ?", [entry_id]).rowcount == 1
+
+    def entries(self) -> list[dict]:
+        """Entries added in chat, oldest first, each as a knowledge file would hold it."""
+        rows = self.db.rows("SELECT entry FROM learned_entries ORDER BY added_at, id")
+        return [json.loads(row["entry"]) for row in rows]
+
     def version(self) -> int:
-        """A number that changes whenever any process teaches or unteaches a phrasing."""
+        """A number that changes whenever any process teaches, unteaches or adds an entry."""
         return self.db.rows("SELECT version FROM learned_version WHERE id = 1")[0]["version"]

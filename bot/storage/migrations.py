@@ -10,6 +10,11 @@ def add_version(db: Database, table: str, counter: str) -> None:
     """A one-row table whose number triggers bump on every change to `table`, by any process: cheap to watch."""
     db[counter].create({"id": int, "version": int}, pk="id")
     db[counter].insert({"id": 1, "version": 0})
+    watch(db, table, counter)
+
+
+def watch(db: Database, table: str, counter: str) -> None:
+    """Triggers that bump an existing version counter on every change to `table`."""
     for event in ("INSERT", "UPDATE", "DELETE"):
         db.execute(f"CREATE TRIGGER {table}_{event.lower()} AFTER {event} ON {table} "
                    f"BEGIN UPDATE {counter} SET version = version + 1 WHERE id = 1; END")
@@ -97,3 +102,13 @@ def m006_picks(db: Database) -> None:
     """Which entry a person picked from a "did you mean": two people picking the same one make a candidate."""
     db["picks"].create({"question_id": int, "user": str, "entry_id": str, "picked_at": str},
                        pk=("question_id", "user"), foreign_keys=[("question_id", "questions", "id")])
+
+
+@migrations()
+def m007_review(db: Database) -> None:
+    """Entries an admin added in chat (served beside the files, watched like taught phrasings), and questions an
+    admin chose to ignore in the weekly review."""
+    db["learned_entries"].create({"id": str, "entry": str, "added_by": str, "added_at": str}, pk="id",
+                                 not_null={"entry"})
+    watch(db, "learned_entries", "learned_version")
+    db["review_ignored"].create({"normalized": str, "ignored_by": str, "ignored_at": str}, pk="normalized")

@@ -1,16 +1,18 @@
 """Questions asked and their outcome, the feedback on answers, and the platform events already seen."""
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..core.feedback import VERDICTS
 from ..core.replies import Reply, Request
 from .database import stamp
+from .learned import normalized
 
 if TYPE_CHECKING:
     from .interfaces import SqlDatabase
 
-
+# The end of "until now" in queries over a period that has no end.
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
 # The unique key decides: of two deliveries racing in two processes, exactly one inserts (rowcount 1).
 CLAIM_EVENT = "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 
@@ -66,23 +68,52 @@ class QuestionLog:
 
     def candidates(self, people: int = 2) -> list[dict]:
         """Questions that at least `people` different people answered by picking the same entry."""
-        sql = """SELECT lower(trim(q.text)) AS question, p.entry_id, count(DISTINCT p."user") AS people
+        sql = """SELECT lower(trim(q.text)) AS question, p.entry_id, count(DISTINCT p."user") AS people,
+                        min(q.id) AS question_id
                  FROM picks p JOIN questions q ON q.id = p.question_id
                  GROUP BY question, p.entry_id HAVING count(DISTINCT p."user") >= ?
                  ORDER BY people DESC, question"""
         return self.db.rows(sql, [people])
 
-    def not_answered(self, since: datetime, limit: int = 50) -> list[dict]:
-        sql = """SELECT lower(trim(text)) AS question, count(*) AS times FROM questions
-                 WHERE intent = 'question' AND status != 'answered' AND asked_at >= ?
+    def not_answered(self, since: datetime, limit: int = 50, until: datetime | None = None) -> list[dict]:
+        """Chat questions met with "did you mean" or "I don't know", or whose asker said none of the suggestions
+        fit, most asked first; `question_id` is one of them, for buttons that act on the question."""
+        sql = """SELECT lower(trim(q.text)) AS question, count(*) AS times, min(q.id) AS question_id FROM questions q
+                 WHERE q.intent = 'question' AND q.platform != 'console' AND q.asked_at >= ? AND q.asked_at < ?
+                   AND (q.status != 'answered' OR EXISTS (SELECT 1 FROM feedback f WHERE f.question_id = q.id
+                                                          AND f.verdict = 'none_of_these'))
                  GROUP BY question ORDER BY times DESC, question LIMIT ?"""
-        return self.db.rows(sql, [stamp(since), limit])
+        return self.db.rows(sql, [stamp(since), stamp(until or FAR_FUTURE), limit])
 
-    def not_helpful(self, since: datetime, limit: int = 50) -> list[dict]:
-        sql = """SELECT lower(trim(q.text)) AS question, f.entry_id, count(*) AS votes FROM feedback f
-                 JOIN questions q ON q.id = f.question_id WHERE f.verdict = 'not_helpful' AND f.given_at >= ?
+    def not_helpful(self, since: datetime, limit: int = 50, until: datetime | None = None) -> list[dict]:
+        sql = """SELECT lower(trim(q.text)) AS question, f.entry_id, count(*) AS votes, min(q.id) AS question_id
+                 FROM feedback f JOIN questions q ON q.id = f.question_id
+                 WHERE f.verdict = 'not_helpful' AND f.given_at >= ? AND f.given_at < ?
                  GROUP BY question, f.entry_id ORDER BY votes DESC, question LIMIT ?"""
-        return self.db.rows(sql, [stamp(since), limit])
+        return self.db.rows(sql, [stamp(since), stamp(until or FAR_FUTURE), limit])
+
+    def week_figures(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Chat questions asked in [since, until) by outcome, and the votes given then: a week's figures."""
+        sql = """SELECT status, count(*) AS n FROM questions WHERE intent = 'question' AND platform != 'console'
+                 AND asked_at >= ? AND asked_at < ? GROUP BY status"""
+        figures = {row["status"]: row["n"] for row in self.db.rows(sql, [stamp(since), stamp(until)])}
+        votes = """SELECT verdict, count(*) AS n FROM feedback WHERE given_at >= ? AND given_at < ? GROUP BY verdict"""
+        figures.update({f"votes_{row['verdict']}": row["n"] for row in self.db.rows(votes, [stamp(since),
+                                                                                              stamp(until)])})
+        return figures
+
+    def question(self, question_id: int) -> dict | None:
+        rows = self.db.rows("SELECT * FROM questions WHERE id = ?", [question_id])
+        return rows[0] if rows else None
+
+    def ignore(self, text: str, by: str = "", now: datetime | None = None) -> None:
+        """Leaves a question out of every later review."""
+        sql = """INSERT INTO review_ignored (normalized, ignored_by, ignored_at) VALUES (?, ?, ?)
+                 ON CONFLICT (normalized) DO NOTHING"""
+        self.db.execute(sql, [normalized(text), by, stamp(now)])
+
+    def ignored(self) -> set[str]:
+        return {row["normalized"] for row in self.db.rows("SELECT normalized FROM review_ignored")}
 
     def claim_event(self, platform: str, event_id: str, now: datetime | None = None) -> bool:
         """True the first time an event id is seen; a retried delivery gets False and is not processed again."""

@@ -4,7 +4,7 @@ from .database import Database, StorageError
 
 # In the order the foreign keys need them: a question before its votes and picks, a quiz before its answers.
 COPIED_TABLES = ["questions", "feedback", "picks", "seen_events", "schedules", "posts", "tips_shown", "quizzes",
-                 "quiz_answers", "learned_phrasings"]
+                 "quiz_answers", "learned_phrasings", "learned_entries", "review_ignored"]
 # Not copied: the version counters are bumped by the target's own triggers as rows land, and each database keeps
 # its own migration history.
 OWN_TABLES = {"schedule_version", "learned_version", "_sqlite_migrations"}

@@ -21,6 +21,7 @@ from .publisher import DiscordPublisher
 from .render import (NO_MENTIONS, AnswerButton, NoneOfTheseButton, VoteButton, make_request, render, render_note,
                      respond)
 from .render_daily import QuizButton
+from .review import FixEntryButton, ReviewButton
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ class DiscordFrontDoor(discord.Client):
         self.settings = settings
         self.scheduler = scheduler
         self.tree = build_command_tree(self)
-        self.add_dynamic_items(AnswerButton, VoteButton, NoneOfTheseButton, QuizButton)
+        self.add_dynamic_items(AnswerButton, VoteButton, NoneOfTheseButton, QuizButton, ReviewButton,
+                                FixEntryButton)
         skip_malformed_events(self)
 
     async def setup_hook(self) -> None:

@@ -6,9 +6,10 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
-from ...core.commands import QUIZ, TIP, CommandError, Place, parse_days, parse_duration, parse_time, parse_timezone
+from ...core.commands import DIGEST, QUIZ, TIP, CommandError, Place, parse_days, parse_duration, parse_time, parse_timezone
 from ...core.replies import Note, NoteKind
 from .render import Rendered, clip, render, render_text, respond
+from .review import open_entry_form
 
 ADMINS = "members with Manage Server or people in BOT_ADMINS"
 COMMON_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
@@ -54,10 +55,28 @@ def add_schedule_commands(tree: app_commands.CommandTree) -> None:
     async def quiz_off(interaction: discord.Interaction) -> None:
         await answer_command(interaction, "quiz off")
 
-    tips_on.autocomplete("timezone")(suggest_timezones)
-    quiz_on.autocomplete("timezone")(suggest_timezones)
-    tree.add_command(tips)
-    tree.add_command(quiz)
+    digest = app_commands.Group(name="digest", description="A weekly review of what I could not answer, posted "
+                                                           "in this channel (admins turn it on or off)", **servers_only)
+
+    @digest.command(name="on", description="Post the review at a local time on chosen days (default Mondays)")
+    @app_commands.describe(time=OPTION_HELP["time"], timezone=OPTION_HELP["timezone"],
+                           days="mon (default), or days such as mon,thu")
+    async def digest_on(interaction: discord.Interaction, time: str, timezone: str | None = None,
+                        days: str | None = None) -> None:
+        await turn_on(interaction, DIGEST, time, timezone, days)
+
+    @digest.command(name="off", description="Stop the weekly review in this channel")
+    async def digest_off(interaction: discord.Interaction) -> None:
+        await answer_command(interaction, "digest off")
+
+    @tree.command(name="entry", description="Add a knowledge entry with a form (admins)")
+    async def entry(interaction: discord.Interaction) -> None:
+        await open_entry_form(interaction)
+
+    for command in (tips_on, quiz_on, digest_on):
+        command.autocomplete("timezone")(suggest_timezones)
+    for group in (tips, quiz, digest):
+        tree.add_command(group)
 
     @tree.command(name="schedule", description="What this channel has: its daily tip and quiz of the day")
     @app_commands.guild_only()
@@ -102,7 +121,7 @@ async def turn_on(interaction: discord.Interaction, kind: str, time: str, timezo
     except CommandError as error:
         await send(interaction, render_text(str(error)))
         return
-    await answer_command(interaction, f"{'tips' if kind == TIP else 'quiz'} on {words}")
+    await answer_command(interaction, f"{kind} on {words}")
 
 
 async def answer_command(interaction: discord.Interaction, text: str) -> None:

@@ -8,8 +8,10 @@ import aiohttp
 import discord
 
 from ...core.quiz import QuizCard, QuizResult
+from ...core.review import Review
 from ...core.tips import Tip
 from ...scheduler import SendError
+from .review import render_digest
 from .render_daily import post_marker, render_quiz, render_quiz_result, render_reveal, render_tip
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,12 @@ class DiscordPublisher:
         async with discord_errors():
             message = await self.channel(channel).send(nonce=nonce_for("quiz", channel, quiz_id),
                                                        **render_quiz(quiz_id, card, post_id).as_message())
+        return str(message.id)
+
+    async def post_digest(self, channel: str, review: Review, post_id: int) -> str:
+        async with discord_errors():
+            message = await self.channel(channel).send(nonce=nonce_for("digest", channel, post_id),
+                                                       **render_digest(review, post_id).as_message())
         return str(message.id)
 
     async def find_post(self, channel: str, post_id: int) -> str | None:

@@ -22,7 +22,10 @@ from . import requests as events
 from .buttons import Clicks
 from .commands import ADMINS, is_schedule_command, is_workspace_admin
 from .publisher import SlackPublisher
+from .forms import open_entry_form, submit_entry
+from .render import escape
 from .render_daily import QUIZ_ACTION
+from .render_review import ENTRY_VIEW, IGNORE, NEW, REVIEW_ACTION, TEACH
 from .transport import (EVENTS_PATH, build_web_app, build_web_client, events_handler, post_message,
                         send_to_response_url, start_http_server)
 
@@ -53,6 +56,8 @@ def build_slack_app(service: Service, settings: Settings, client: AsyncWebClient
     app.action(re.compile(rf"^(feedback_({blocks.HELPFUL}|{blocks.NOT_HELPFUL})|{blocks.NONE_OF_THESE})$"))(
         clicks.vote())
     app.action(re.compile(rf"^{QUIZ_ACTION}_[A-Z]$"))(clicks.quiz_answer())
+    app.action(re.compile(rf"^{REVIEW_ACTION}_({TEACH}_\d+|{NEW}|{IGNORE})$"))(clicks.review())
+    app.view(ENTRY_VIEW)(submit_entry(service))
     return app
 
 
@@ -91,6 +96,8 @@ def answer_command(service: Service, session: aiohttp.ClientSession | None):
         await ack()  # within Slack's 3 seconds, whatever the answer costs; the answer follows by response_url
         url = command.get("response_url")
         public, message = await answer_slash_command(service, command, client)
+        if message is None:
+            return  # a form was opened: the person is looking at it
         if url:
             await send_to_response_url(url, session, response_type="in_channel" if public else "ephemeral", **message)
         else:
@@ -99,7 +106,8 @@ def answer_command(service: Service, session: aiohttp.ClientSession | None):
     return listener
 
 
-async def answer_slash_command(service: Service, command: dict, client: AsyncWebClient) -> tuple[bool, dict]:
+async def answer_slash_command(service: Service, command: dict,
+                              client: AsyncWebClient) -> tuple[bool, dict | None]:
     """(whether the channel sees it, the message): answers are shown to all, everything else to the asker."""
     text = events.question_text(command.get("text"), None)
     if not is_schedule_command(text):
@@ -108,7 +116,11 @@ async def answer_slash_command(service: Service, command: dict, client: AsyncWeb
         public = isinstance(reply, Reply) and reply.intent == Intent.QUESTION
         return public, blocks.render(reply, asked=request.text)
     place = events.command_place(command)
-    result = await service.command(text, place, lambda: is_workspace_admin(client, place.user), ADMINS)
+    is_admin = lambda: is_workspace_admin(client, place.user)  # noqa: E731
+    if text.strip().lower() == "entry":
+        refused = await open_entry_form(service, client, command.get("trigger_id"), place, is_admin)
+        return False, ({"text": escape(refused)} if refused else None)
+    result = await service.command(text, place, is_admin, ADMINS)
     message = blocks.render(result)
     if isinstance(result, Note) and result.kind == NoteKind.SCHEDULE_ON and not events.is_dm_channel(place.channel):
         message["text"] += blocks.INVITE_HINT

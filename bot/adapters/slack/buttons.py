@@ -14,7 +14,10 @@ from ...core.replies import Note, NoteKind
 from ...service import STALE_BUTTON, Service
 from . import render as blocks
 from . import requests as events
+from .commands import ADMINS, is_workspace_admin
 from .render_daily import decode_quiz_value
+from .render_review import IGNORE, NEW, TEACH
+from .forms import open_entry_form
 from .transport import post_message, send_to_response_url
 
 log = logging.getLogger(__name__)
@@ -90,6 +93,26 @@ class Clicks:
         async with self.updating.setdefault(events.clicked_place(body)[:2], asyncio.Lock()):
             note = await self.service.votes_note(question_id)
             await self.replace_clicked_message(client, body, note.text)
+
+    def review(self):
+        """A review button: teach, ignore (the clicker sees what happened), or open the new-entry form."""
+
+        async def handle(body, action, client, value, user):
+            question_id, entry_id = value
+            what = action["action_id"].split("_")[1]
+            place = events.click_place(body, user)
+            is_admin = lambda: is_workspace_admin(client, user)  # noqa: E731
+            if what == NEW:
+                refused = await open_entry_form(self.service, client, body.get("trigger_id"), place, is_admin,
+                                                question_id)
+                if refused:
+                    await self.tell_clicker(client, body, user, blocks.escape(refused))
+                return
+            note = await self.service.review(IGNORE if what == IGNORE else TEACH, question_id, entry_id, place,
+                                             is_admin, ADMINS)
+            await self.tell_clicker(client, body, user, blocks.render(note)["text"])
+
+        return self.on_click(blocks.decode_value, handle)
 
     def quiz_answer(self):
         """A quiz option: only the person who clicked sees how it went."""

@@ -5,8 +5,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from .transport import look_up_user
 
 ADMINS = "workspace admins and owners, or people listed in BOT_ADMINS"
-_KIND_WORDS = {"tip", "tips", "quiz", "quizzes"}
-_ALONE_WORDS = {"schedule", "schedules", "leaderboard", "scores"}
+_KIND_WORDS = {"tip", "tips", "quiz", "quizzes", "digest", "review"}
+_ALONE_WORDS = {"schedule", "schedules", "leaderboard", "scores", "entry"}
 
 
 def is_schedule_command(text) -> bool:

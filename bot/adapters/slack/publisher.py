@@ -9,9 +9,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from ...core.quiz import MAX_NAMED, QuizCard, QuizResult
+from ...core.review import Review
 from ...core.tips import Tip
 from ...scheduler import SendError
 from .render_daily import render_quiz, render_quiz_result, render_reveal, render_tip
+from .render_review import render_digest
 from .transport import look_up_user
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,9 @@ class SlackPublisher:
 
     async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard, post_id: int) -> str:
         return await self._post(channel, {**render_quiz(quiz_id, card), "metadata": marker(post_id)})
+
+    async def post_digest(self, channel: str, review: Review, post_id: int) -> str:
+        return await self._post(channel, {**render_digest(review), "metadata": marker(post_id)})
 
     async def find_post(self, channel: str, post_id: int) -> str | None:
         """The `ts` of the channel's message that carries this post id, or None when it is not there."""

@@ -106,3 +106,9 @@ def clicked_blocks(body: dict) -> list[dict]:
 def clicked_text(body: dict) -> str:
     text = clicked_message(body).get("text")
     return text if isinstance(text, str) else ""
+
+
+def click_place(body: dict, user: str) -> Place:
+    """Where and by whom a button was clicked, as a command's place: for actions with the admin rule."""
+    request = click_request(body, user)
+    return Place(PLATFORM, request.channel, user, workspace=request.workspace)
