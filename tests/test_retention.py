@@ -1,17 +1,12 @@
 """Old rows go, by age, and nothing a guarantee still needs: today's claims, recent event ids, quizzes."""
 
-import re
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from bot.core.commands import ScheduleSpec
 from bot.core.replies import Reply, Request, Status
 from bot.storage import Retention, open_storage, prune
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
-COMMAND = str(Path(sys.executable).parent / "backend-bot")
 
 
 def test_prune_deletes_only_what_is_older_than_kept(database):
@@ -35,12 +30,3 @@ def test_prune_deletes_only_what_is_older_than_kept(database):
     storage.close()
     assert pruned == {"questions": 1, "feedback": 1, "picks": 1, "seen events": 1, "posts": 1}
     assert kept_questions == [recent] and kept_events == ["EvNew"] and kept_posts == ["sending"]
-
-
-def test_db_check_names_the_database_and_its_schema(tmp_path):
-    result = subprocess.run([COMMAND, "db", "check"], capture_output=True, text=True, timeout=60, cwd=tmp_path,
-                            env={"PATH": "/usr/bin:/bin", "BOT_DATABASE": str(tmp_path / "bot.db")})
-    assert result.returncode == 0
-    database, schema, reachable = result.stdout.splitlines()
-    assert database == f"database: SQLite at {tmp_path / 'bot.db'}" and reachable == "reachable: yes"
-    assert re.fullmatch(r"schema: m\d{3}_\w+ \(\d+ steps\)", schema)

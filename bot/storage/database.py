@@ -38,7 +38,17 @@ def stamp(now: datetime | None = None) -> str:
     return (now or utc_now()).astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-class Database:
+class OffTheLoop:
+    """Runs storage work on the database's own threads, so the event loop never waits for it."""
+
+    _threads: ThreadPoolExecutor
+
+    async def run(self, work: Callable[..., T], *args) -> T:
+        """`work(*args)` on a database thread; the event loop goes on meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self._threads, functools.partial(work, *args))
+
+
+class Database(OffTheLoop):
     """The connection every repository shares. Synchronous calls are for the CLI and for code already on the
     database thread; async code hands its work to `run`, which queues it on that one thread."""
 
@@ -49,7 +59,7 @@ class Database:
     def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT):
         self.path = path
         self._lock = threading.RLock()
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database")
+        self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
@@ -88,12 +98,8 @@ class Database:
             return f"the database does not answer: {error}"
         return ""
 
-    async def run(self, work: Callable[..., T], *args) -> T:
-        """`work(*args)` on the database thread; the event loop goes on meanwhile."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, functools.partial(work, *args))
-
     def close(self) -> None:
-        self._thread.shutdown(wait=True)
+        self._threads.shutdown(wait=True)
         self.tables.close()
 
     @contextmanager

@@ -1,14 +1,10 @@
 """A PostgreSQL database behind the same surface as the SQLite one: a small pool, `?` placeholders, transactions."""
 
-import asyncio
-import functools
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TypeVar
-
-from .database import StorageError, newer_schema_error
+from .database import OffTheLoop, StorageError, newer_schema_error
 from .location import redacted, without_password
 
 try:
@@ -21,7 +17,6 @@ except ImportError as missing:  # the PostgreSQL driver is an extra: say which, 
 
 from .postgres_migrations import apply_migrations, applied_steps
 
-T = TypeVar("T")
 # A few connections serve a process: calls run on as many threads, so one slow query does not hold up the rest.
 POOL_SIZE = 4
 CONNECT_TIMEOUT = 10
@@ -35,7 +30,7 @@ def placeholders(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class PostgresDatabase:
+class PostgresDatabase(OffTheLoop):
     """Every repository's connection to PostgreSQL. Outside `transaction()` each statement commits on its own
     (autocommit); inside, the statements of that thread share one connection and commit together."""
 
@@ -54,7 +49,8 @@ class PostgresDatabase:
             raise self._error("cannot use", error) from None
         if newer:
             raise newer_schema_error(redacted(url), newer[-1], "another database")
-        self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, name="backend-bot", timeout=POOL_WAIT,
+        self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, name="backend-bot",
+                                    timeout=POOL_WAIT,
                                     kwargs={"autocommit": True, "row_factory": dict_row,
                                             "connect_timeout": CONNECT_TIMEOUT},
                                     # A server restart leaves dead connections in the pool: test each on checkout.
@@ -76,10 +72,6 @@ class PostgresDatabase:
         except psycopg.Error as error:
             return f"the database does not answer: {self._said(error)}"
         return ""
-
-    async def run(self, work: Callable[..., T], *args) -> T:
-        """`work(*args)` on one of the database threads; the event loop goes on meanwhile."""
-        return await asyncio.get_running_loop().run_in_executor(self._threads, functools.partial(work, *args))
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
