@@ -62,7 +62,8 @@ class LiveKnowledge:
         try:
             self.responder, self.orphans = self._build()
         except KnowledgeError as error:
-            self.problem = f"{len(error.problems)} problem(s) in the knowledge; still serving the last good one"
+            self.problem = (f"{len(error.problems)} problem(s) in the knowledge, the first: {error.problems[0]}; "
+                            "still serving the last good one")
             log.error("%s: %s", self.problem, "; ".join(str(problem) for problem in error.problems[:5]))
             return False
         self.problem = ""

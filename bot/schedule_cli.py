@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timezone
 
 from .config import load_settings
-from .core.commands import (DEFAULT_CLOSE_MINUTES, DEFAULT_DAYS, DEFAULT_TIMEZONE, KINDS, QUIZ, CommandError,
+from .core.commands import (DEFAULT_CLOSE_MINUTES, DEFAULT_DAYS, DIGEST, DIGEST_DAYS, DEFAULT_TIMEZONE, KINDS, QUIZ, CommandError,
                             ScheduleSpec, parse_days, parse_duration, parse_time, parse_timezone)
 from .scheduler import next_slot
 from .storage import ScheduleStorage, open_storage
@@ -38,7 +38,8 @@ def spec_from(args: argparse.Namespace) -> ScheduleSpec:
             raise CommandError("--close-after is for quizzes only (how long a quiz takes answers), "
                                "e.g. --kind quiz --close-after 8h")
         close_minutes = parse_duration(args.close_after)
-    return ScheduleSpec(parse_time(args.time), parse_timezone(args.tz), parse_days(args.days), close_minutes)
+    days = args.days or (DIGEST_DAYS if args.kind == DIGEST else DEFAULT_DAYS)
+    return ScheduleSpec(parse_time(args.time), parse_timezone(args.tz), parse_days(days), close_minutes)
 
 
 def command_schedule(args: argparse.Namespace) -> int:
@@ -84,7 +85,7 @@ def list_schedules(schedules: ScheduleStorage) -> int:
         print("No schedules yet. Add one with: backend-bot schedule add --platform slack --channel C0123456789 "
               "--kind tip --time 09:00 --tz Europe/Berlin --days mon-fri")
         return 0
-    print(f"{'ID':>4}  {'PLATFORM':8}  {'CHANNEL':20}  {'KIND':4}  {'TIME':5}  {'TIMEZONE':20}  {'DAYS':16}  "
+    print(f"{'ID':>4}  {'PLATFORM':8}  {'CHANNEL':20}  {'KIND':6}  {'TIME':5}  {'TIMEZONE':20}  {'DAYS':16}  "
           "STATE / LAST POST")
     for schedule in found:
         state = "on" if schedule.is_active else "off" if not schedule.enabled else f"paused: {schedule.paused_reason}"
@@ -92,7 +93,7 @@ def list_schedules(schedules: ScheduleStorage) -> int:
         if posts:
             last = posts[-1]
             state += f" / {last.local_date} {last.status}" + (f" ({last.reason})" if last.reason else "")
-        print(f"{schedule.id:>4}  {schedule.platform:8}  {schedule.channel:20}  {schedule.kind:4}  {schedule.time:5}  "
+        print(f"{schedule.id:>4}  {schedule.platform:8}  {schedule.channel:20}  {schedule.kind:6}  {schedule.time:5}  "
               f"{schedule.timezone:20}  {schedule.days:16}  {state}")
     return 0
 
@@ -132,13 +133,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     schedule = commands.add_parser("schedule", help="list, add or remove daily tips and quizzes")
     actions = schedule.add_subparsers(dest="schedule_command", required=True)
     actions.add_parser("list", help="every schedule, its state and its last post")
-    add = actions.add_parser("add", help="post a daily tip or quiz in a channel (replaces that channel's time)")
+    add = actions.add_parser("add", help="post a daily tip, a quiz or the weekly review (digest) in a channel (replaces that channel's time)")
     add.add_argument("--platform", required=True, choices=PLATFORMS)
     add.add_argument("--channel", required=True, help="the channel id (Slack C0123456789, Discord 1234567890...)")
     add.add_argument("--kind", required=True, choices=KINDS)
     add.add_argument("--time", required=True, help="local time, 24-hour HH:MM, e.g. 09:00")
     add.add_argument("--tz", default=DEFAULT_TIMEZONE, help="IANA timezone, e.g. Europe/Berlin (default UTC)")
-    add.add_argument("--days", default=DEFAULT_DAYS, help="mon-fri (default), daily, weekends or mon,wed,fri")
+    add.add_argument("--days", help="mon-fri (default; mon for the weekly review), daily, weekends or mon,wed,fri")
     add.add_argument("--close-after", help="quizzes only: how long answers count, e.g. 8h (default) or 90m")
     add.add_argument("--workspace", default="", help="Slack team id or Discord server id, for per-server scores")
     remove = actions.add_parser("remove", help="delete a schedule by the id `schedule list` shows")

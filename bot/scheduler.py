@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .core.commands import weekday_numbers
+from .core.commands import DIGEST, weekday_numbers
 from .core.quiz import QuizCard, QuizResult
 from .core.review import Review
 from .core.tips import Tip
@@ -64,6 +64,8 @@ class Publisher(Protocol):
     async def post_tip(self, channel: str, tip: Tip, post_id: int) -> str: ...
 
     async def post_digest(self, channel: str, review: Review, post_id: int) -> str: ...
+
+    async def post_notice(self, channel: str, text: str) -> str: ...
 
     async def post_quiz(self, channel: str, quiz_id: int, card: QuizCard, post_id: int) -> str: ...
 
@@ -252,6 +254,22 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler run failed; trying again in %s s", self.interval)
             await sleep(0 if self._more else self.interval)
+
+    async def notify_admins(self, text: str) -> int:
+        """Posts `text` to every admin channel (where the weekly review goes) whose platform is connected;
+        how many got it. A failure is logged, never raised: the notice is a courtesy beside the log."""
+        schedules = await self.db.run(self.schedules.schedules)
+        told = 0
+        for schedule in schedules:
+            publisher = self.publishers.get(schedule.platform)
+            if schedule.kind != DIGEST or not schedule.is_active or publisher is None:
+                continue
+            _, error = await self._attempt(lambda: publisher.post_notice(schedule.channel, text))
+            if error is None:
+                told += 1
+            else:
+                log.warning("could not tell %s:%s about it: %s", schedule.platform, schedule.channel, error.reason)
+        return told
 
     def _claim_wave(self, now: datetime) -> Wave:
         """Claims what is due (at most one batch of new posts), on the database thread."""

@@ -12,6 +12,7 @@ from .adapters.base import Link, Runtime
 from .config import ConfigError, Settings
 from .storage import Retention, StorageError, prune, utc_now
 from .web import OperatorPort
+from .scheduler import Scheduler
 from .wiring import Bot, build_bot, build_scheduler, configured_platforms
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
     scheduling = asyncio.create_task(scheduler.run_forever(stop=stop), name="scheduler")
     tasks.append(scheduling)
     tasks.append(asyncio.create_task(prune_daily(bot, stop), name="retention"))
-    tasks.append(asyncio.create_task(keep_knowledge_fresh(bot, stop), name="knowledge"))
+    tasks.append(asyncio.create_task(keep_knowledge_fresh(bot, stop, scheduler), name="knowledge"))
     stopping = asyncio.create_task(stop.wait())
     log.info("backend-bot started: %s, %d knowledge entries%s", ", ".join(each.name for each in platforms),
              len(bot.responder.knowledge.entries), f", operator port {port}" if port is not None else "")
@@ -74,15 +75,22 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
     log.info("stopped")
 
 
-async def keep_knowledge_fresh(bot: Bot, stop: asyncio.Event) -> None:
+async def keep_knowledge_fresh(bot: Bot, stop: asyncio.Event, scheduler: Scheduler | None = None) -> None:
     """Edited, added or removed knowledge files and phrasings taught by any process are served within seconds;
-    the check and the rebuild run on the database thread, and the new knowledge is swapped in whole."""
+    the check and the rebuild run on the database thread, and the new knowledge is swapped in whole. A broken
+    edit is logged, shown by /healthz, and said once in the admin channels (where the weekly review goes)."""
+    told = ""
     while not stop.is_set():
         try:
             if await bot.storage.db.run(bot.live.refresh):
                 bot.service.metrics.entries.set(len(bot.responder.knowledge.entries))
         except StorageError as error:
             log.error("could not read the taught phrasings: %s", error)
+        problem = bot.live.problem
+        if problem != told and scheduler is not None:
+            told = problem
+            if problem:
+                await scheduler.notify_admins(f"The knowledge files were edited, but {problem}.")
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), KNOWLEDGE_CHECK_SECONDS)
 

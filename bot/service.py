@@ -19,7 +19,7 @@ from .core.knowledge import shorten
 from .core.feedback import MISS_NOTE, NONE_OF_THESE, feedback_note
 from .core.replies import Intent, Note, NoteKind, Reply, Request, Responder
 from .core.scores import Leaderboard
-from .learning import LiveKnowledge, entry_problems
+from .learning import LiveKnowledge, astray, entry_problems
 from .metrics import Metrics
 from .chat_commands import run_command, teach
 from .storage import Storage, StorageError, utc_now
@@ -223,8 +223,11 @@ class Service:
                 return FormProblems({"id": f"'{entry['id']}' is already used by an entry added in chat"})
             self.live.refresh()
             self.metrics.entries.set(len(self.responder.knowledge.entries))
-            return Note(NoteKind.COMMAND, f"Added entry {entry['id']}: “{shorten(entry['question'], 200)}”. "
-                                          "It answers from now on.")
+            done = f"Added entry {entry['id']}: “{shorten(entry['question'], 200)}”. It answers from now on."
+            lost = astray(self.responder, self.storage.learned.phrasings())
+            if lost:
+                done += " Check these taught phrasings: " + "; ".join(lost[:5]) + "."
+            return Note(NoteKind.COMMAND, done)
 
         return await self.db.run(add)
 

@@ -125,10 +125,7 @@ class SlackChat:
         return Seen(note["text"], [], note)
 
     async def post_quiz(self) -> Seen:
-        spec = ScheduleSpec("09:00", "UTC", "daily")
-        self.scheduler.schedules.set_schedule("slack", CHANNEL, "quiz", spec, workspace="T0TEAM", now=SET_AT)
-        assert await self.scheduler.run_once(MONDAY_9) == {"sent": 1}
-        return self.seen(self.shown()[-1])
+        return await self.post_scheduled("quiz")
 
     async def click_quiz(self, seen: Seen, letter: str, user: str = ANN) -> Seen:
         block = next(block for block in seen.raw["blocks"] if block.get("block_id") == "quiz_answers")
@@ -190,8 +187,11 @@ class DiscordChat:
         return await self.shown_for(interaction)
 
     async def post_digest(self) -> Seen:
+        return await self.post_scheduled("digest")
+
+    async def post_scheduled(self, kind: str) -> Seen:
         spec = ScheduleSpec("09:00", "UTC", "daily")
-        self.scheduler.schedules.set_schedule("discord", str(CHANNEL_ID), "digest", spec, workspace=str(GUILD_ID),
+        self.scheduler.schedules.set_schedule("discord", str(CHANNEL_ID), kind, spec, workspace=str(GUILD_ID),
                                               now=SET_AT)
         assert await self.scheduler.run_once(DISCORD_MONDAY_9) == {"sent": 1}
         return self.seen(self.server.messages[-1])
@@ -226,11 +226,7 @@ class DiscordChat:
         return await self.shown_for(interaction)
 
     async def post_quiz(self) -> Seen:
-        spec = ScheduleSpec("09:00", "UTC", "daily")
-        self.scheduler.schedules.set_schedule("discord", str(CHANNEL_ID), "quiz", spec, workspace=str(GUILD_ID),
-                                              now=SET_AT)
-        assert await self.scheduler.run_once(DISCORD_MONDAY_9) == {"sent": 1}
-        return self.seen(self.server.messages[-1])
+        return await self.post_scheduled("quiz")
 
     async def click_quiz(self, seen: Seen, letter: str, user: str = "") -> Seen:
         custom_id = next(item for item in self.server.button_ids(seen.raw) if item.endswith(f":{letter}"))

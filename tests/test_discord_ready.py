@@ -14,7 +14,7 @@ async def test_discord_bot_becomes_ready_with_its_slash_commands(discord_client,
     assert discord_client.user.id == BOT_ID
     assert [call.path for call in discord_server.calls[:2]] == ["/users/@me", "/oauth2/applications/@me"]
     names = sorted(command["name"] for command in discord_server.commands["global"])
-    assert names == ["ask", "backend", "leaderboard", "quiz", "schedule", "teach", "tips", "unteach"]
+    assert names == ["ask", "backend", "digest", "entry", "leaderboard", "quiz", "schedule", "teach", "tips", "unteach"]
     options = {command["name"]: [option["name"] for option in command.get("options", [])]
                for command in discord_server.commands["global"]}
     assert (options["backend"], options["tips"], options["quiz"]) == (["help"], ["on", "off"], ["on", "off"])

@@ -53,7 +53,7 @@ async def test_commands_are_registered_instantly_to_the_development_server(disco
     finally:
         bot.close()
     assert sorted(command["name"] for command in discord_server.commands[str(GUILD_ID)]) == [
-        "ask", "backend", "leaderboard", "quiz", "schedule", "teach", "tips", "unteach"]
+        "ask", "backend", "digest", "entry", "leaderboard", "quiz", "schedule", "teach", "tips", "unteach"]
     assert "global" not in discord_server.commands
 
 

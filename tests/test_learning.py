@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from discord_payloads import CHANNEL_ID
 from discord_standin import DiscordStandIn
 
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
@@ -26,6 +27,10 @@ def run(tmp_path, database):
         return subprocess.run([COMMAND, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
 
     return run_command
+
+
+async def always_admin() -> bool:
+    return True
 
 
 def answered_id(result: subprocess.CompletedProcess) -> str | None:
@@ -105,9 +110,29 @@ async def test_a_running_serve_picks_up_teaching_and_edits_and_survives_a_broken
         asked, title = "how do we rotate the payments database credentials", \
             "How do we rotate the payments database credentials?"
         assert await eventually(asked, title)
+        # An entry added in chat by another process (here, a form submitted through this test's own service).
+        from bot.core.commands import Place
+        from bot.wiring import build_bot
+        from bot.config import load_settings
+
+        other = build_bot(load_settings(environment, env_file=None))
+        try:
+            fields = {"question": "Who signs off a schema change on the ledger?", "answer": "The ledger's owners.",
+                      "id": "ledger-schema-sign-off"}
+            added = await other.service.add_entry(fields, Place("slack", "C1", "U1"), always_admin)
+            assert added.text.startswith("Added entry ledger-schema-sign-off")
+        finally:
+            other.close()
+        assert await eventually("who signs off a schema change on the ledger", fields["question"])
+        # A broken edit: the last good knowledge still serves, and the admin channel is told which file.
+        schedule = run("schedule", "add", "--platform", "discord", "--channel", str(CHANNEL_ID), "--kind", "digest",
+                       "--time", "09:00")
+        assert schedule.returncode == 0, schedule.stderr
         (folder / "ops.yaml").write_text("entries:\n  - id: rotate-credentials\n    question: [broken\n")
-        await asyncio.sleep(3)
-        assert await title_of_answer(asked) == title  # the last good knowledge still serves
+        notice = await server.wait_until(lambda: next((message for message in server.messages if "knowledge files"
+                                                       in (message.get("content") or "")), None), timeout=10)
+        assert "ops.yaml" in notice["content"] and "still serving the last good one" in notice["content"]
+        assert await title_of_answer(asked) == title
     finally:
         process.terminate()
         await process.wait()

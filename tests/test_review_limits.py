@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from discord_standin import CHANNEL_ID, discord_server, running_client  # noqa: F401
+from discord_standin import CHANNEL_ID, discord_server, running_client  # noqa: F401 (a fixture)
 from slack_standin import SlackStandIn
 
 from bot.adapters.discord.publisher import DiscordPublisher

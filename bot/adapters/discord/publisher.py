@@ -11,6 +11,7 @@ from ...core.quiz import QuizCard, QuizResult
 from ...core.review import Review
 from ...core.tips import Tip
 from ...scheduler import SendError
+from .render import render_text
 from .review import render_digest
 from .render_daily import post_marker, render_quiz, render_quiz_result, render_reveal, render_tip
 
@@ -52,6 +53,11 @@ class DiscordPublisher:
         async with discord_errors():
             message = await self.channel(channel).send(nonce=nonce_for("digest", channel, post_id),
                                                        **render_digest(review, post_id).as_message())
+        return str(message.id)
+
+    async def post_notice(self, channel: str, text: str) -> str:
+        async with discord_errors():
+            message = await self.channel(channel).send(**render_text(text).as_message())
         return str(message.id)
 
     async def find_post(self, channel: str, post_id: int) -> str | None:

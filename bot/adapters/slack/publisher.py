@@ -13,6 +13,7 @@ from ...core.review import Review
 from ...core.tips import Tip
 from ...scheduler import SendError
 from .render_daily import render_quiz, render_quiz_result, render_reveal, render_tip
+from .render import escape
 from .render_review import render_digest
 from .transport import look_up_user
 
@@ -72,6 +73,9 @@ class SlackPublisher:
 
     async def post_digest(self, channel: str, review: Review, post_id: int) -> str:
         return await self._post(channel, {**render_digest(review), "metadata": marker(post_id)})
+
+    async def post_notice(self, channel: str, text: str) -> str:
+        return await self._post(channel, {"text": escape(text)})
 
     async def find_post(self, channel: str, post_id: int) -> str | None:
         """The `ts` of the channel's message that carries this post id, or None when it is not there."""
