@@ -1,13 +1,14 @@
 """The knowledge the bot serves right now: its files plus what the team taught, rebuilt when either changes."""
 
 import logging
+import threading
 from pathlib import Path
 
 from .core.entries import FIELDS
 from .core.knowledge import KnowledgeError, with_aliases
 from .core.replies import ANSWERED, Responder
 from .knowledge_files import find_files, load_knowledge, without_replaced
-from .storage import LearnedPhrasings, Phrasing
+from .storage import LearnedStore, Phrasing
 
 log = logging.getLogger(__name__)
 # Questions are matched on their first 500 characters; a longer phrasing would teach nothing more.
@@ -20,12 +21,14 @@ class LiveKnowledge:
     """Holds the current Responder; `refresh` swaps in a new one whole, so no question is ever answered from
     half-loaded knowledge, and a broken edit leaves the last good knowledge serving."""
 
-    def __init__(self, paths: list[Path], learned: LearnedPhrasings):
+    def __init__(self, paths: list[Path], learned: LearnedStore):
         self.paths = paths
         self.learned = learned
         self.stamp = self._stamp()
         self.responder, self.orphans = self._build()
         self.problem = ""
+        # On PostgreSQL storage work runs on several threads: two refreshes at once must not swap in the older build.
+        self._refreshing = threading.Lock()
 
     def _stamp(self) -> tuple:
         """What changes when a knowledge file is edited, added or removed, or a phrasing is taught."""
@@ -55,20 +58,21 @@ class LiveKnowledge:
 
     def refresh(self) -> bool:
         """Rebuilds when something changed (True when new knowledge is now served); runs on the database thread."""
-        stamp = self._stamp()
-        if stamp == self.stamp:
-            return False
-        self.stamp = stamp
-        try:
-            self.responder, self.orphans = self._build()
-        except KnowledgeError as error:
-            self.problem = (f"{len(error.problems)} problem(s) in the knowledge, the first: {error.problems[0]}; "
-                            "still serving the last good one")
-            log.error("%s: %s", self.problem, "; ".join(str(problem) for problem in error.problems[:5]))
-            return False
-        self.problem = ""
-        log.info("knowledge reloaded: %d entries", len(self.responder.knowledge.entries))
-        return True
+        with self._refreshing:
+            stamp = self._stamp()
+            if stamp == self.stamp:
+                return False
+            self.stamp = stamp
+            try:
+                self.responder, self.orphans = self._build()
+            except KnowledgeError as error:
+                self.problem = (f"{len(error.problems)} problem(s) in the knowledge, the first: {error.problems[0]}; "
+                                "still serving the last good one")
+                log.error("%s: %s", self.problem, "; ".join(str(problem) for problem in error.problems[:5]))
+                return False
+            self.problem = ""
+            log.info("knowledge reloaded: %d entries", len(self.responder.knowledge.entries))
+            return True
 
 
 def entry_problems(live: LiveKnowledge, entry: dict) -> dict[str, str]:
