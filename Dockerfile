@@ -8,10 +8,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge
-RUN pip install . && useradd --create-home --uid 10001 bot && mkdir -p /data /knowledge && chown bot /data
+RUN pip install ".[postgres]" && useradd --create-home --uid 10001 bot && mkdir -p /data /knowledge && chown bot /data
 
 USER bot
-# /data holds the SQLite database; /knowledge takes the team's own YAML files (mount a folder there).
+# /data holds the SQLite database (unless BOT_DATABASE is a postgresql:// URL); /knowledge takes the team's own YAML files (mount a folder there).
 VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["backend-bot", "health"]
