@@ -68,16 +68,27 @@ class Database(OffTheLoop):
             # In WAL mode, NORMAL syncs at checkpoints rather than on every commit: a commit survives the process
             # being killed, though not the machine losing power. The per-event claim and log stay cheap.
             self.tables.execute("PRAGMA synchronous = NORMAL")
-            newer = newer_steps(self.tables)
-            if newer:
-                raise newer_schema_error(str(path), newer[-1], "another file")
-            migrations.apply(self.tables)
+            self._migrate()
             # A read-only file opens and reads fine, then fails every write: find out now, not at the first vote.
             version = self.tables.execute("PRAGMA user_version").fetchone()[0]
             self.tables.execute(f"PRAGMA user_version = {int(version)}")
         except (OSError, sqlite3.Error) as error:
             raise StorageError(f"cannot use the database at {path}: {error}. "
                                "Set BOT_DATABASE to a file in a folder you can write to.") from error
+
+    def _migrate(self) -> None:
+        """Applies the pending schema steps holding the write lock throughout: of several processes starting on a
+        new file, one applies them and the others then find none pending (none fails on a half-made schema)."""
+        self.tables.execute("BEGIN IMMEDIATE")
+        try:
+            newer = newer_steps(self.tables)
+            if newer:
+                raise newer_schema_error(str(self.path), newer[-1], "another file")
+            migrations.apply(self.tables)
+        except BaseException:
+            self.tables.conn.rollback()
+            raise
+        self.tables.conn.commit()
 
     def describe(self) -> str:
         return f"SQLite at {self.path}"
