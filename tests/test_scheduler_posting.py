@@ -21,6 +21,9 @@ SET_AT = datetime(2025, 1, 1, tzinfo=UTC)
 MONDAY_9 = datetime(2025, 1, 13, 9, 0, tzinfo=UTC)
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
 
+# Every case runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("database")
+
 
 class RecordingPublisher:
     """Stands in for a platform: records what it was asked to post; failures and hold-ups are set per channel."""
@@ -149,13 +152,13 @@ bot.close()
 """
 
 
-def test_two_processes_on_one_database_file_post_each_channel_once(settings_for, tmp_path):
+def test_two_processes_on_one_database_file_post_each_channel_once(settings_for, tmp_path, database):
     bot = build_bot(settings_for())
     channels = [f"C{number}" for number in range(20)]
     add_tips(build_scheduler(bot, {}), *channels)
     bot.close()
     log, go = tmp_path / "posted.jsonl", tmp_path / "go"
-    env = {**os.environ, "BOT_DATABASE": str(tmp_path / "bot.db")}
+    env = {**os.environ, "BOT_DATABASE": str(database)}
     racers = [subprocess.Popen([sys.executable, "-c", RACER, name, str(log), str(go), MONDAY_9.isoformat()],
                                env=env, stdout=subprocess.PIPE, text=True, cwd=tmp_path) for name in ("a", "b")]
     for racer in racers:
@@ -249,7 +252,7 @@ async def test_a_failed_tip_does_not_use_up_an_entry(scheduler, publisher):
 
 
 async def test_the_running_loop_picks_up_a_schedule_added_by_the_cli_without_a_restart(scheduler, publisher,
-                                                                                       tmp_path):
+                                                                                       tmp_path, database):
     tomorrow_noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=1)
     stop = asyncio.Event()
     ticks = []
@@ -257,7 +260,7 @@ async def test_the_running_loop_picks_up_a_schedule_added_by_the_cli_without_a_r
     async def tick(seconds):
         ticks.append(seconds)
         if len(ticks) == 1:
-            env = {**os.environ, "BOT_DATABASE": str(tmp_path / "bot.db")}
+            env = {**os.environ, "BOT_DATABASE": str(database)}
             cli = await asyncio.create_subprocess_exec(
                 COMMAND, "schedule", "add", "--platform", "slack", "--channel", "CNEW", "--kind", "tip",
                 "--time", "00:00", "--days", "daily", env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
