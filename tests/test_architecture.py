@@ -3,7 +3,8 @@
 import ast
 from pathlib import Path
 
-FORBIDDEN_MODULES = {"slack_bolt", "slack_sdk", "discord", "sqlite_utils", "sqlite3", "aiohttp", "yaml"}
+FORBIDDEN_MODULES = {"slack_bolt", "slack_sdk", "discord", "sqlite_utils", "sqlite3", "psycopg", "psycopg_pool", "aiohttp",
+                     "yaml"}
 
 
 def core_files() -> list[Path]:
