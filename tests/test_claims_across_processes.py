@@ -29,7 +29,7 @@ location, claim, target = sys.argv[1], sys.argv[2], int(sys.argv[3])
 now = datetime.fromisoformat(sys.argv[4])
 storage = open_storage(location)
 # As the scheduler does: it reads what is due, then claims it; a rival may have claimed it in between.
-seen = storage.quizzes.quiz(target) if claim == "reveal" else storage.schedules.post(target) if claim == "retry" else None
+seen = {"reveal": storage.quizzes.quiz, "retry": storage.schedules.post}.get(claim, lambda _: None)(target)
 print("ready", flush=True)
 sys.stdin.readline()
 if claim == "event":

@@ -71,7 +71,8 @@ def test_a_reachable_postgresql_with_a_password_is_checked_without_showing_it(po
     url = postgres_url.replace("postgres@", f"postgres:{SECRET}@")
     checked = run("-v", "db", "check", BOT_DATABASE=url, LOG_LEVEL="DEBUG")
     assert checked.returncode == 0, checked.stderr
-    assert checked.stdout.splitlines() == [f"database: PostgreSQL at {postgres_url.replace('postgres@', 'postgres:***@')}",
+    shown = postgres_url.replace("postgres@", "postgres:***@")
+    assert checked.stdout.splitlines() == [f"database: PostgreSQL at {shown}",
                                            f"schema: {STEPS[-1][0]} ({len(STEPS)} steps)", "reachable: yes"]
     assert SECRET not in checked.stdout + checked.stderr
 

@@ -4,6 +4,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+
 from .database import OffTheLoop, StorageError, newer_schema_error
 from .location import redacted, without_password
 

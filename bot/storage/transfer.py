@@ -1,6 +1,11 @@
 """`db copy`: a SQLite database's rows into PostgreSQL, ids kept, nothing copied twice."""
 
+from typing import TYPE_CHECKING
+
 from .database import Database, StorageError
+
+if TYPE_CHECKING:
+    from .postgres import PostgresDatabase
 
 # In the order the foreign keys need them: a question before its votes and picks, a quiz before its answers.
 COPIED_TABLES = ["questions", "feedback", "picks", "seen_events", "schedules", "posts", "tips_shown", "quizzes",
@@ -11,9 +16,9 @@ OWN_TABLES = {"schedule_version", "learned_version", "_sqlite_migrations"}
 BATCH = 1000
 
 
-def copy_database(source: Database, target) -> dict[str, int]:
-    """Copies every table of `source` into `target` (a PostgresDatabase) in one transaction; the rows each table
-    gained. A row whose key the target already has is left as it is, so a second copy adds nothing."""
+def copy_database(source: Database, target: "PostgresDatabase") -> dict[str, int]:
+    """Copies every table of `source` into `target` in one transaction; the rows each table gained. A row whose
+    key the target already has is left as it is, so a second copy adds nothing."""
     unknown = set(source.tables.table_names()) - set(COPIED_TABLES) - OWN_TABLES
     if unknown:
         # A table added by a later migration must be listed above, or its rows would be silently left behind.
@@ -28,13 +33,13 @@ def copy_database(source: Database, target) -> dict[str, int]:
     return copied
 
 
-def target_columns(target, table: str) -> list[str]:
+def target_columns(target: "PostgresDatabase", table: str) -> list[str]:
     rows = target.rows("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
                        "AND table_name = ? ORDER BY ordinal_position", [table])
     return [row["column_name"] for row in rows]
 
 
-def advance_identity(target, table: str) -> None:
+def advance_identity(target: "PostgresDatabase", table: str) -> None:
     """Moves the table's id sequence past the copied ids, so the next row PostgreSQL numbers does not collide."""
     identities = target.rows("SELECT column_name FROM information_schema.columns WHERE table_schema = "
                              "current_schema() AND table_name = ? AND is_identity = 'YES'", [table])
