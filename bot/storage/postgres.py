@@ -33,7 +33,8 @@ def placeholders(sql: str) -> str:
 
 class PostgresDatabase(OffTheLoop):
     """Every repository's connection to PostgreSQL. Outside `transaction()` each statement commits on its own
-    (autocommit); inside, the statements of that thread share one connection and commit together."""
+    (autocommit); inside, the statements of that thread share one connection and commit together. (A LISTEN for
+    change notices would hold a connection of its own, outside the pool.)"""
 
     dialect = "postgresql"
     # Locks the row an insert depends on until the insert commits, so a concurrent update waits or is seen.
