@@ -11,6 +11,7 @@ from dataclasses import replace
 from .adapters.base import Link, Runtime
 from .config import ConfigError, Settings
 from .storage import Retention, StorageError, prune, utc_now
+from .storage.notices import listen_for_learned
 from .web import OperatorPort
 from .scheduler import Scheduler
 from .wiring import Bot, build_bot, build_scheduler, configured_platforms
@@ -78,21 +79,40 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
 async def keep_knowledge_fresh(bot: Bot, stop: asyncio.Event, scheduler: Scheduler | None = None) -> None:
     """Edited, added or removed knowledge files and phrasings taught by any process are served within seconds;
     the check and the rebuild run on the database thread, and the new knowledge is swapped in whole. A broken
-    edit is logged, shown by /healthz, and said once in the admin channels (where the weekly review goes)."""
+    edit is logged, shown by /healthz, and said once in the admin channels (where the weekly review goes).
+    On PostgreSQL a notice wakes the check as soon as any process teaches; the periodic check stays the safety net
+    for a notice lost while the listener reconnects, and is all there is for edited files and SQLite."""
     told = ""
-    while not stop.is_set():
-        try:
-            if await bot.storage.db.run(bot.live.refresh):
-                bot.service.metrics.entries.set(len(bot.responder.knowledge.entries))
-        except StorageError as error:
-            log.error("could not read the taught phrasings: %s", error)
-        problem = bot.live.problem
-        if problem != told and scheduler is not None:
-            told = problem
-            if problem:
-                await scheduler.notify_admins(f"The knowledge files were edited, but {problem}.")
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(stop.wait(), KNOWLEDGE_CHECK_SECONDS)
+    heard = asyncio.Event()
+    listening = listen_for_learned(bot.storage.db, heard)
+    try:
+        while not stop.is_set():
+            heard.clear()
+            try:
+                if await bot.storage.db.run(bot.live.refresh):
+                    bot.service.metrics.entries.set(len(bot.responder.knowledge.entries))
+            except StorageError as error:
+                log.error("could not read the taught phrasings: %s", error)
+            problem = bot.live.problem
+            if problem != told and scheduler is not None:
+                told = problem
+                if problem:
+                    await scheduler.notify_admins(f"The knowledge files were edited, but {problem}.")
+            await until_either(stop, heard, KNOWLEDGE_CHECK_SECONDS)
+    finally:
+        if listening is not None:
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
+
+
+async def until_either(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
+    """Sleeps `seconds`, or less when either event is set meanwhile."""
+    waits = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 async def prune_daily(bot: Bot, stop: asyncio.Event) -> None:

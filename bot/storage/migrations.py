@@ -112,3 +112,9 @@ def m007_review(db: Database) -> None:
                                  not_null={"entry"})
     watch(db, "learned_entries", "learned_version")
     db["review_ignored"].create({"normalized": str, "ignored_by": str, "ignored_at": str}, pk="normalized")
+
+
+@migrations()
+def m009_learned_notices(db: Database) -> None:
+    """Nothing on SQLite: PostgreSQL announces taught phrasings to every process; processes sharing one SQLite file
+    see them by checking learned_version every 2 s. The step exists so both schemas keep the same list."""

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 
 # Any fixed number: every process that migrates takes this lock first, so concurrent start-ups apply each step once.
 MIGRATION_LOCK = 4_210_042_017
+# Every change to what the team taught is announced here on commit, so each process reloads at once (notices.py).
+LEARNED_CHANNEL = "backend_bot_learned"
 
 
 def version_counter(table: str, counter: str) -> str:
@@ -86,6 +88,18 @@ STEPS: list[tuple[str, str]] = [
         CREATE TABLE learned_entries (id text PRIMARY KEY, entry text NOT NULL, added_by text, added_at text);
         CREATE TABLE review_ignored (normalized text PRIMARY KEY, ignored_by text, ignored_at text);
     """ + watch("learned_entries", "learned_version")),
+    # m008 is the other branch's leases table; the numbers stay in step with migrations.py.
+    ("m009_learned_notices", """
+        CREATE FUNCTION notify_learned() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('""" + LEARNED_CHANNEL + """', '');
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER learned_phrasings_notify AFTER INSERT OR UPDATE OR DELETE ON learned_phrasings
+            FOR EACH STATEMENT EXECUTE FUNCTION notify_learned();
+        CREATE TRIGGER learned_entries_notify AFTER INSERT OR UPDATE OR DELETE ON learned_entries
+            FOR EACH STATEMENT EXECUTE FUNCTION notify_learned();
+    """),
 ]
 
 
