@@ -112,3 +112,11 @@ def m007_review(db: Database) -> None:
                                  not_null={"entry"})
     watch(db, "learned_entries", "learned_version")
     db["review_ignored"].create({"normalized": str, "ignored_by": str, "ignored_at": str}, pk="normalized")
+
+
+@migrations()
+def m008_leases(db: Database) -> None:
+    """What only one process may hold at a time (the Discord gateway session): its holder, the fencing token
+    that grows with every new holder, and when it runs out, in seconds on the database's clock."""
+    db["leases"].create({"name": str, "holder": str, "token": int, "expires_at": float}, pk="name",
+                        not_null={"holder", "token", "expires_at"})
