@@ -67,6 +67,9 @@ class Settings:
     keep_question_days: int = 365
     # How long one scheduled send may take before its outcome counts as unknown (and is looked for later).
     schedule_send_timeout: float = 30.0
+    # How long the Discord gateway lease lasts without renewal: a replica takes over at most this long (plus a
+    # couple of seconds) after the holder died or was cut off.
+    lease_seconds: float = 15.0
 
     def __repr__(self) -> str:
         return f"Settings(database={redacted(self.database)}, knowledge_paths={[str(p) for p in self.knowledge_paths]})"
@@ -114,6 +117,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         keep_question_days=_days(get("BOT_KEEP_QUESTIONS_DAYS")),
         auto_teach=_switch("BOT_AUTO_TEACH", get("BOT_AUTO_TEACH")),
         schedule_send_timeout=_seconds("SCHEDULE_SEND_TIMEOUT_SECONDS", get("SCHEDULE_SEND_TIMEOUT_SECONDS"), 30.0),
+        lease_seconds=_seconds("BOT_LEASE_SECONDS", get("BOT_LEASE_SECONDS"), 15.0),
     )
 
 

@@ -193,6 +193,10 @@ class Scheduler:
     def rng(self, rng) -> None:
         self.daily.rng = rng
 
+    def unregister(self, platform: str) -> None:
+        """The platform can no longer post from this process (another replica took over): its posts wait."""
+        self.publishers.pop(platform, None)
+
     def register(self, platform: str, publisher: Publisher) -> None:
         self.publishers[platform] = publisher
 

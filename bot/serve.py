@@ -13,6 +13,7 @@ from .config import ConfigError, Settings
 from .storage import Retention, StorageError, prune, utc_now
 from .storage.notices import listen_for_learned
 from .web import OperatorPort
+from .lease import LeaseHolder, holder_name
 from .scheduler import Scheduler
 from .wiring import Bot, build_bot, build_scheduler, configured_platforms
 
@@ -47,7 +48,9 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
     scheduler = build_scheduler(bot)
     # Each platform registers its publisher with the scheduler once connected; until then its posts wait.
     tasks = [asyncio.create_task(each.run(Runtime(bot.service, scheduler, bot.settings, links[each.name],
-                                                  operator.mount if port is not None else None)), name=each.name)
+                                                  operator.mount if port is not None else None,
+                                                  lease_for(bot, each.name) if each.needs_lease else None)),
+                                 name=each.name)
              for each in platforms]
     scheduling = asyncio.create_task(scheduler.run_forever(stop=stop), name="scheduler")
     tasks.append(scheduling)
@@ -74,6 +77,16 @@ async def run_until_stopped(bot: Bot, platforms: list, port: int | None, host: s
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signal_number)
     log.info("stopped")
+
+
+def lease_for(bot: Bot, platform: str) -> LeaseHolder:
+    """The lease deciding which process serves `platform` (one Discord gateway session for all replicas on this
+    database), renewed on the database thread."""
+    name, holder, seconds, run = f"{platform}-gateway", holder_name(), bot.settings.lease_seconds, bot.storage.db.run
+    leases = bot.storage.leases
+    return LeaseHolder(name, lambda: run(leases.acquire, name, holder, seconds),
+                       lambda token: run(leases.renew, name, holder, token, seconds),
+                       lambda token: run(leases.release, name, holder, token), seconds)
 
 
 async def keep_knowledge_fresh(bot: Bot, stop: asyncio.Event, scheduler: Scheduler | None = None) -> None:

@@ -20,6 +20,10 @@ class DiscordGateway:
         self.socket: web.WebSocketResponse | None = None
         self.sequence = 0
         self.offline = False
+        # Discord sends a bot's events to every session it has open (two processes with one token both get
+        # them): with `to_every_session`, so does the stand-in. By default only the newest session hears.
+        self.to_every_session = False
+        self.sockets: list[web.WebSocketResponse] = []
 
     async def go_offline(self) -> None:
         """The gateway drops the bot's connection and refuses new ones, as in an outage or a partition."""
@@ -33,6 +37,7 @@ class DiscordGateway:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.socket = socket
+        self.sockets.append(socket)
         # Frames go out as uncompressed text, which discord.py reads whatever compression it asked for.
         await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
         async for frame in socket:
@@ -62,7 +67,13 @@ class DiscordGateway:
 
     async def dispatch(self, event: str, data: dict) -> None:
         self.sequence += 1
-        await self.socket.send_json({"op": 0, "t": event, "s": self.sequence, "d": data})
+        frame = {"op": 0, "t": event, "s": self.sequence, "d": data}
+        if not self.to_every_session or event in ("READY", "GUILD_CREATE"):
+            await self.socket.send_json(frame)
+            return
+        for socket in self.sockets:
+            if not socket.closed:
+                await socket.send_json(frame)
 
     async def send_raw(self, frame: dict) -> None:
         await self.socket.send_json(frame)

@@ -42,6 +42,7 @@ class DiscordStandIn(DiscordGateway):
         self.calls: list[Call] = []
         self.messages: list[dict] = []
         self.callbacks: dict[str, dict] = {}
+        self.callback_attempts: dict[str, int] = {}
         self.answered_at: dict[str, float] = {}
         self.response_messages: dict[str, dict] = {}
         self.commands: dict[str, list[dict]] = {}
@@ -211,6 +212,7 @@ class DiscordStandIn(DiscordGateway):
         problems = problems_with_message(data) if body.get("type") in (4, 7) else []
         if problems:
             return bad_form_body(problems)
+        self.callback_attempts[interaction] = self.callback_attempts.get(interaction, 0) + 1
         if interaction in self.callbacks:
             return as_json({"message": "Interaction has already been acknowledged.", "code": 40060}, status=400)
         # Discord forgets an interaction that is not acknowledged within 3 seconds.

@@ -5,10 +5,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..config import Settings
+from ..lease import LeaseHolder
 from ..scheduler import Scheduler
 from ..service import Service
 
 CONNECTING, CONNECTED, DISCONNECTED = "connecting", "connected", "disconnected"
+# Another replica holds the platform's one session (Discord's gateway); this one waits to take over. Healthy.
+STANDBY = "standby"
 
 
 @dataclass
@@ -20,7 +23,7 @@ class Link:
 
     @property
     def is_up(self) -> bool:
-        return self.probe() if self.probe is not None else self.state == CONNECTED
+        return self.probe() if self.probe is not None else self.state in (CONNECTED, STANDBY)
 
     def describe(self) -> str:
         if self.probe is not None:
@@ -38,10 +41,14 @@ class Runtime:
     settings: Settings
     link: Link = field(default_factory=Link)
     mount: Callable[[str, Callable[..., Awaitable]], None] | None = None
+    # For a platform only one replica may serve at a time: the lease that decides which (None: no lease needed).
+    lease: LeaseHolder | None = None
 
 
 class Platform(Protocol):
     name: str
+    # True when only one process may serve the platform at a time (one Discord gateway session per bot).
+    needs_lease: bool
 
     def check(self, settings: Settings) -> None:
         """Raises ConfigError naming the variable when the platform's settings cannot work."""

@@ -6,6 +6,7 @@ from pathlib import Path
 from .database import Database, StorageError, stamp, utc_now
 from .interfaces import LearnedStore, QuestionStore, QuizStore, ScheduleStore, SqlDatabase
 from .learned import LearnedPhrasings, Phrasing
+from .leases import Lease, Leases
 from .location import is_postgres, redacted
 from .questions import VERDICTS, QuestionLog
 from .quizzes import Quiz, QuizStorage
@@ -15,7 +16,7 @@ from .schedules import FAILED, MISSED, RETRY, SENDING, SENT, UNKNOWN, Post, Sche
 __all__ = ["Database", "StorageError", "stamp", "utc_now", "VERDICTS", "QuestionLog", "Quiz", "QuizStorage",
            "FAILED", "MISSED", "RETRY", "SENDING", "SENT", "UNKNOWN", "Post", "Schedule", "ScheduleStorage", "Storage",
            "open_storage", "open_database", "Retention", "prune", "LearnedPhrasings", "Phrasing", "SqlDatabase",
-           "QuestionStore", "ScheduleStore", "QuizStore", "LearnedStore", "is_postgres", "redacted"]
+           "QuestionStore", "ScheduleStore", "QuizStore", "LearnedStore", "is_postgres", "redacted", "Lease", "Leases"]
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Storage:
     schedules: ScheduleStore
     quizzes: QuizStore
     learned: LearnedStore
+    leases: Leases
 
     def close(self) -> None:
         self.db.close()
@@ -43,4 +45,4 @@ def open_database(location: Path | str) -> SqlDatabase:
 
 def open_storage(location: Path | str) -> Storage:
     db = open_database(location)
-    return Storage(db, QuestionLog(db), ScheduleStorage(db), QuizStorage(db), LearnedPhrasings(db))
+    return Storage(db, QuestionLog(db), ScheduleStorage(db), QuizStorage(db), LearnedPhrasings(db), Leases(db))

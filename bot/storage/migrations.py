@@ -115,6 +115,14 @@ def m007_review(db: Database) -> None:
 
 
 @migrations()
+def m008_leases(db: Database) -> None:
+    """What only one process may hold at a time (the Discord gateway session): its holder, the fencing token
+    that grows with every new holder, and when it runs out, in seconds on the database's clock."""
+    db["leases"].create({"name": str, "holder": str, "token": int, "expires_at": float}, pk="name",
+                        not_null={"holder", "token", "expires_at"})
+
+
+@migrations()
 def m009_learned_notices(db: Database) -> None:
     """Nothing on SQLite: PostgreSQL announces taught phrasings to every process; processes sharing one SQLite file
     see them by checking learned_version every 2 s. The step exists so both schemas keep the same list."""

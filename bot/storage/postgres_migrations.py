@@ -88,7 +88,10 @@ STEPS: list[tuple[str, str]] = [
         CREATE TABLE learned_entries (id text PRIMARY KEY, entry text NOT NULL, added_by text, added_at text);
         CREATE TABLE review_ignored (normalized text PRIMARY KEY, ignored_by text, ignored_at text);
     """ + watch("learned_entries", "learned_version")),
-    # m008 is the other branch's leases table; the numbers stay in step with migrations.py.
+    ("m008_leases", """
+        CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, token bigint NOT NULL,
+            expires_at double precision NOT NULL);
+    """),
     ("m009_learned_notices", """
         CREATE FUNCTION notify_learned() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
 COPIED_TABLES = ["questions", "feedback", "picks", "seen_events", "schedules", "posts", "tips_shown", "quizzes",
                  "quiz_answers", "learned_phrasings", "learned_entries", "review_ignored"]
 # Not copied: the version counters are bumped by the target's own triggers as rows land, and each database keeps
-# its own migration history.
-OWN_TABLES = {"schedule_version", "learned_version", "_sqlite_migrations"}
+# its own migration history and its own leases (held by the processes on it, for seconds).
+OWN_TABLES = {"schedule_version", "learned_version", "_sqlite_migrations", "leases"}
 BATCH = 1000
 
 

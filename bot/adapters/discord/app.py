@@ -11,12 +11,13 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from ...config import ConfigError, DiscordSettings, Settings, check_discord
+from ...lease import LeaseHolder
 from ...core.replies import Request
 from ...scheduler import Scheduler
 from ...service import Service
 from ..base import CONNECTED, DISCONNECTED, Link
 from .commands import add_schedule_commands
-from .guard import skip_malformed_events
+from .guard import fence_events, skip_malformed_events
 from .publisher import DiscordPublisher
 from .render import (NO_MENTIONS, AnswerButton, NoneOfTheseButton, VoteButton, make_request, render, render_note,
                      respond)
@@ -39,7 +40,7 @@ class DiscordFrontDoor(discord.Client):
     interaction reaches the service through this client's `service`."""
 
     def __init__(self, service: Service, settings: DiscordSettings, scheduler: Scheduler | None = None,
-                 link: Link | None = None, **options):
+                 link: Link | None = None, lease: LeaseHolder | None = None, **options):
         options.setdefault("max_ratelimit_timeout", MAX_RATE_LIMIT_WAIT)
         super().__init__(intents=choose_intents(), allowed_mentions=NO_MENTIONS, **options)
         self.service = service
@@ -50,6 +51,8 @@ class DiscordFrontDoor(discord.Client):
         self.add_dynamic_items(AnswerButton, VoteButton, NoneOfTheseButton, QuizButton, ReviewButton,
                                 FixEntryButton)
         skip_malformed_events(self)
+        if lease is not None:
+            fence_events(self, lease.is_held)
 
     async def setup_hook(self) -> None:
         await sync_commands(self.tree, self.settings.guild_id)
@@ -173,19 +176,19 @@ def point_at_servers(settings: DiscordSettings) -> None:
 
 
 def build_discord_client(service: Service, settings: Settings, scheduler: Scheduler | None = None,
-                         link: Link | None = None, **options) -> DiscordFrontDoor:
+                         link: Link | None = None, lease: LeaseHolder | None = None, **options) -> DiscordFrontDoor:
     """The Discord client, pointed at the configured servers; `options` go to discord.Client.
 
     With a scheduler, the client registers its publisher once connected, so tips and quizzes go out."""
     point_at_servers(settings.discord)
-    return DiscordFrontDoor(service, settings.discord, scheduler, link, **options)
+    return DiscordFrontDoor(service, settings.discord, scheduler, link, lease, **options)
 
 
 async def run_discord(service: Service, settings: Settings, scheduler: Scheduler | None = None,
-                      link: Link | None = None, **options) -> None:
+                      link: Link | None = None, lease: LeaseHolder | None = None, **options) -> None:
     """Runs until cancelled; a missing or rejected DISCORD_TOKEN raises ConfigError once instead of retrying."""
     check_discord(settings.discord)
-    client = build_discord_client(service, settings, scheduler, link, **options)
+    client = build_discord_client(service, settings, scheduler, link, lease, **options)
     try:
         async with client:
             await client.start(settings.discord.token)

@@ -7,12 +7,15 @@ allows the releases that test passes against.
 """
 
 import logging
+from collections.abc import Callable
 
 import discord
 
 log = logging.getLogger(__name__)
 # Events the bot cannot do without; a discord.py whose parser table lacks them is not one this guard knows.
 NEEDED_PARSERS = ("READY", "MESSAGE_CREATE", "INTERACTION_CREATE", "GUILD_CREATE")
+# The events the bot answers: what a replica without the gateway lease must never act on.
+FENCED = ("MESSAGE_CREATE", "INTERACTION_CREATE")
 
 
 def parser_table(client: discord.Client) -> dict:
@@ -28,6 +31,25 @@ def skip_malformed_events(client: discord.Client) -> None:
     parsers = parser_table(client)
     for name, parse in list(parsers.items()):
         parsers[name] = _skip_failures_of(name, parse)
+
+
+def fence_events(client: discord.Client, allowed: Callable[[], bool]) -> None:
+    """Drops messages and interactions unless `allowed()` says, at that moment, that this process may answer:
+    a replica that lost the gateway lease (paused, or cut off from the database) never answers what the new
+    holder answers too."""
+    parsers = parser_table(client)
+    for name in FENCED:
+        parsers[name] = _only_when(allowed, name, parsers[name])
+
+
+def _only_when(allowed: Callable[[], bool], name: str, parse):
+    def parse_if_allowed(data) -> None:
+        if allowed():
+            parse(data)
+        else:
+            log.warning("discord: a %s arrived after the gateway lease ran out here; left to the new holder", name)
+
+    return parse_if_allowed
 
 
 def _skip_failures_of(name: str, parse):

@@ -6,6 +6,8 @@ from ..base import Runtime
 
 class SlackPlatform:
     name = "slack"
+    # HTTP mode is stateless and Socket Mode allows a connection per replica: every replica serves Slack.
+    needs_lease = False
 
     def check(self, settings: Settings) -> None:
         check_slack(settings.slack)
