@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .knowledge import Entry, KnowledgeBase
-from .matcher import Match, Matcher
+from .matcher import Match, Matcher, entry_terms
+from .scope import is_beyond
 from .text import STOP_WORDS, tokenise
-
 
 
 class Status(StrEnum):
@@ -39,6 +39,7 @@ class NoteKind(StrEnum):
 
 
 ANSWERED, SUGGEST, UNKNOWN = Status.ANSWERED, Status.SUGGEST, Status.UNKNOWN
+SUGGEST_MESSAGE = "I'm not sure which of these you mean:"
 MAX_RELATED = 3
 MAX_SUGGESTIONS = 3
 
@@ -129,6 +130,10 @@ class Responder:
 
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.knowledge)
+        # What each entry is about at a glance: its question, label, tags and id, not words its answer mentions.
+        self._headlines = {entry.id: entry_terms(" ".join((entry.question, entry.label, *entry.tags,
+                                                           entry.id.replace("-", " "))))
+                           for entry in self.knowledge.entries}
         self.topics = tuple(tag for tag, _ in Counter(
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
         self._related: dict[str, tuple[Entry, ...]] = {}
@@ -138,7 +143,11 @@ class Responder:
         if intent:
             return Reply(UNKNOWN, intent=intent, topics=self.topics, message=small_talk_message(intent, self.topics))
         matches = self.matcher.rank(text, limit=MAX_SUGGESTIONS + 1)
-        return self.decide(matches)
+        reply = self.decide(matches)
+        if reply.status == ANSWERED and self.is_held_back(text, reply.entry):
+            suggestions = tuple(matches[:MAX_SUGGESTIONS])
+            return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
+        return reply
 
     def help(self) -> Reply:
         return Reply(UNKNOWN, intent=Intent.HELP, topics=self.topics,
@@ -151,8 +160,13 @@ class Responder:
                          message=unknown_message(self.topics))
         if is_confident(matches):
             return self.answer(best.entry, best.score)
-        return Reply(SUGGEST, score=best.score, suggestions=tuple(matches[:MAX_SUGGESTIONS]),
-                     message="I'm not sure which of these you mean:")
+        return Reply(SUGGEST, score=best.score, suggestions=tuple(matches[:MAX_SUGGESTIONS]), message=SUGGEST_MESSAGE)
+
+    def is_held_back(self, text: str, entry: Entry) -> bool:
+        """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
+        else: see scope.py), so that it must not be answered with it."""
+        _, topical = self.matcher.weigh_query(text)
+        return is_beyond(text, set(topical), self._headlines[entry.id], self.matcher.is_about(entry, topical))
 
     def answer(self, entry: Entry, score: float = 100.0) -> Reply:
         return Reply(ANSWERED, entry=entry, score=score, related=self.related_to(entry))
