@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
 from .scope import is_beyond
@@ -60,6 +61,8 @@ EVIDENCE_LEAD = 1.0
 SURE_SCORE = 75.0
 SINGLE_WORD_SURE_SCORE = 90.0
 ONE_WORD_EVIDENCE_SCORE = 70.0
+# Entries ranked before deciding: the suggestions and their runner-up, and room for intent to reorder them.
+CANDIDATES = 10
 
 _GREETINGS = frozenset("hi hello hey hiya howdy yo morning evening afternoon greetings sup hola gm".split())
 _THANKS = frozenset("thanks thank thx ty cheers appreciated appreciate awesome great nice cool perfect".split())
@@ -142,8 +145,8 @@ class Responder:
         intent = classify_small_talk(text)
         if intent:
             return Reply(UNKNOWN, intent=intent, topics=self.topics, message=small_talk_message(intent, self.topics))
-        matches = self.matcher.rank(text, limit=MAX_SUGGESTIONS + 1)
-        reply = self.decide(matches)
+        matches = prefer_intent(self.matcher.rank(text, limit=CANDIDATES), detect_intent(text), self._headlines)
+        reply = self.decide(matches[:MAX_SUGGESTIONS + 1])
         if reply.status == ANSWERED and self.is_held_back(text, reply.entry):
             suggestions = tuple(matches[:MAX_SUGGESTIONS])
             return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
