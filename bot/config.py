@@ -65,6 +65,8 @@ class Settings:
     keep_question_days: int = 365
     # How long one scheduled send may take before its outcome counts as unknown (and is looked for later).
     schedule_send_timeout: float = 30.0
+    # "fused": words and meaning (the shipped embedding model); "lexical": words alone, no model loaded.
+    matcher: str = "fused"
 
     def __repr__(self) -> str:
         return f"Settings(database={self.database!s}, knowledge_paths={[str(p) for p in self.knowledge_paths]})"
@@ -112,7 +114,19 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         keep_question_days=_days(get("BOT_KEEP_QUESTIONS_DAYS")),
         auto_teach=_switch("BOT_AUTO_TEACH", get("BOT_AUTO_TEACH")),
         schedule_send_timeout=_seconds("SCHEDULE_SEND_TIMEOUT_SECONDS", get("SCHEDULE_SEND_TIMEOUT_SECONDS"), 30.0),
+        matcher=_matcher(get("BOT_MATCHER")),
     )
+
+
+MATCHERS = ("fused", "lexical")
+
+
+def _matcher(value: str) -> str:
+    if not value:
+        return MATCHERS[0]
+    if value.lower() not in MATCHERS:
+        raise ConfigError(f"BOT_MATCHER must be fused or lexical, not {value!r}")
+    return value.lower()
 
 
 def _with_slash(url: str) -> str:

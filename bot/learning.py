@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+from .core.fusion import ClosenessFactory
 from .core.knowledge import KnowledgeError, with_aliases
 from .core.replies import ANSWERED, Responder
 from .knowledge_files import find_files, load_knowledge, without_replaced
@@ -17,9 +18,10 @@ class LiveKnowledge:
     """Holds the current Responder; `refresh` swaps in a new one whole, so no question is ever answered from
     half-loaded knowledge, and a broken edit leaves the last good knowledge serving."""
 
-    def __init__(self, paths: list[Path], learned: LearnedPhrasings):
+    def __init__(self, paths: list[Path], learned: LearnedPhrasings, semantic: ClosenessFactory | None = None):
         self.paths = paths
         self.learned = learned
+        self.semantic = semantic
         self.stamp = self._stamp()
         self.responder, self.orphans = self._build()
         self.problem = ""
@@ -41,7 +43,7 @@ class LiveKnowledge:
         for text, entry_id in orphans:
             log.warning("the taught phrasing %r names entry %s, which the knowledge no longer has; kept, not served",
                         text[:80], entry_id)
-        return Responder(knowledge), orphans
+        return Responder(knowledge, self.semantic), orphans
 
     def refresh(self) -> bool:
         """Rebuilds when something changed (True when new knowledge is now served); runs on the database thread."""

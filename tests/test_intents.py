@@ -11,6 +11,7 @@ import pytest
 from bot.core.intents import detect_intent
 from bot.core.replies import ANSWERED, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
+from bot.semantic import closeness_for
 
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
 
@@ -30,9 +31,9 @@ def test_the_intent_of_a_question_is_read_from_its_wording(question, intent):
     assert detect_intent(question) == intent
 
 
-@pytest.fixture(scope="module")
-def responder() -> Responder:
-    return Responder(load_knowledge([shipped_folder()]))
+@pytest.fixture(scope="module", params=["lexical", "fused"])
+def responder(request) -> Responder:
+    return Responder(load_knowledge([shipped_folder()]), closeness_for if request.param == "fused" else None)
 
 
 @pytest.mark.parametrize("question, entry_id", [

@@ -6,11 +6,12 @@ import pytest
 from bot.core.replies import ANSWERED, Responder
 from bot.core.scope import is_comparison, is_definition, is_team_lookup
 from bot.knowledge_files import load_knowledge, shipped_folder
+from bot.semantic import closeness_for
 
 
-@pytest.fixture(scope="module")
-def responder() -> Responder:
-    return Responder(load_knowledge([shipped_folder()]))
+@pytest.fixture(scope="module", params=["lexical", "fused"])
+def responder(request) -> Responder:
+    return Responder(load_knowledge([shipped_folder()]), closeness_for if request.param == "fused" else None)
 
 
 TEAM_LOOKUPS = [
