@@ -134,6 +134,9 @@ def command_eval(args: argparse.Namespace) -> int:
         print(f"{result.total} questions ({result.in_scope} in scope, {result.out_of_scope} out of scope)")
         for name, count, whole in result.figures():
             print(f"{name}: {count}/{whole} ({percent(count, whole)}%)")
+        bands = [f"{band['from']}-{band['to']}: {band['right']}/{band['answered']}" for band in result.calibration()
+                 if band["answered"]]
+        print("answers right, by score: " + (", ".join(bands) or "none answered"))
     under = [f"{name} {percent(count, whole)}% < {args.fail_under[name]:g}%" for name, count, whole in result.figures()
              if whole and name in args.fail_under and percent(count, whole) < args.fail_under[name]]
     if under:
