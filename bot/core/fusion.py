@@ -49,6 +49,17 @@ class Candidate:
         return Match(self.entry, round(100 * self.fused, 1), matched, evidence)
 
 
+def fused_score(lexical: float, closeness: float) -> float:
+    return LEXICAL_SHARE * lexical / 100 + (1 - LEXICAL_SHARE) * closeness
+
+
+def checked_answer(text: str, match: Match, closeness: Closeness, position: int) -> Candidate | None:
+    """The word matcher's answer, when it is near enough in meaning to give (only its own closeness is needed)."""
+    cosine = closeness(text, (position,), 0)[position]
+    candidate = Candidate(match.entry, match.score, cosine, fused_score(match.score, cosine), match)
+    return candidate if cosine >= ANSWER_GATE else None
+
+
 def rank_candidates(text: str, matches: list[Match], closeness: Closeness, positions: dict[str, int],
                     entries: list[Entry]) -> list[Candidate]:
     """The word matcher's best and the closest in meaning, together, best fused score first; `positions` maps
@@ -59,14 +70,8 @@ def rank_candidates(text: str, matches: list[Match], closeness: Closeness, posit
     for index, cosine in cosines.items():
         match = by_position.get(index)
         lexical = match.score if match else 0.0
-        fused = LEXICAL_SHARE * lexical / 100 + (1 - LEXICAL_SHARE) * cosine
-        found.append(Candidate(entries[index], lexical, cosine, fused, match))
+        found.append(Candidate(entries[index], lexical, cosine, fused_score(lexical, cosine), match))
     return sorted(found, key=lambda candidate: (-candidate.fused, candidate.entry.id))
-
-
-def is_close_enough(candidate: Candidate) -> bool:
-    """Whether an answer the words chose is near enough in meaning to give."""
-    return candidate.closeness >= ANSWER_GATE
 
 
 def rescued(candidates: list[Candidate]) -> Candidate | None:

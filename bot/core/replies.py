@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from .fusion import SUGGEST_SCORE as MEANING_SUGGEST_SCORE
-from .fusion import Candidate, ClosenessFactory, is_close_enough, rank_candidates, rescued
+from .fusion import Candidate, ClosenessFactory, checked_answer, rank_candidates, rescued
 from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
@@ -177,14 +177,13 @@ class Responder:
     def decide_with_meaning(self, text: str, matches: list[Match]) -> Reply:
         """The word rules' reply, gated and widened by closeness in meaning (see fusion.py)."""
         lexical = self.decide(matches[:MAX_SUGGESTIONS + 1])
-        candidates = self._candidates(text, matches)
-        by_entry = {candidate.entry.id: candidate for candidate in candidates}
-        suggestions = tuple(candidate.as_match() for candidate in candidates[:MAX_SUGGESTIONS])
         if lexical.status == ANSWERED:
-            chosen = by_entry[lexical.entry.id]
-            if is_close_enough(chosen):
+            chosen = checked_answer(text, matches[0], self.closeness, self._positions[lexical.entry.id])
+            if chosen is not None:
                 return self.answer(chosen.entry, round(100 * chosen.fused, 1))
-        elif (found := rescued(candidates)) is not None:
+        candidates = self._candidates(text, matches)
+        suggestions = tuple(candidate.as_match() for candidate in candidates[:MAX_SUGGESTIONS])
+        if lexical.status != ANSWERED and (found := rescued(candidates)) is not None:
             return self.answer(found.entry, round(100 * found.fused, 1))
         if lexical.status == UNKNOWN and (not candidates or candidates[0].fused < MEANING_SUGGEST_SCORE):
             return replace(lexical, score=round(100 * candidates[0].fused, 1) if candidates else 0.0)

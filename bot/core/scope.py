@@ -25,13 +25,14 @@ _PERSON = re.compile(r"\b(?:who|whom|whose|what time|what day|what date)\b")
 _ADVICE = re.compile(r"\b(?:should|shall|would|could|can|must|ought|need|needs|worth|best|better|recommended|"
                      r"makes? sense|to (?:use|do|pick|choose|put|store|add|run|split|go))\b"
                      r"|\b(?:when|where|which|who) to\b|\bwhere (?:do|should|can|would) (?:i|we|you) (?:start|begin)\b")
-# What makes a question specific to one team at one time: its people and things, a day on the calendar.
-_SPECIFIC = re.compile(r"\b(?:our|ours|my|the|this|here|currently|(?:do|did|are|were) (?:we|i) (?:use|using|have)|this (?:week|month|quarter|sprint|year)|"
-                       r"next|last|today|tonight|tomorrow|yesterday|(?<!every )(?:monday|tuesday|wednesday|thursday|"
-                       r"friday|saturday|sunday)|(?:on|for|of) the \w+ (?:repo|repository|team|channel|service))\b")
+# A day on the calendar, not a habit ("every friday" is how a system behaves, not when a meeting is).
+_DAY = r"(?<!every )(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _CALENDAR = re.compile(r"\b(?:today|tonight|tomorrow|yesterday|this (?:week|month|quarter|sprint)|"
-                       r"(?:next|last) (?:week|month|quarter|sprint|year|release)|(?<!every )(?:monday|tuesday|"
-                       r"wednesday|thursday|friday|saturday|sunday))\b")
+                       r"(?:next|last) (?:week|month|quarter|sprint|year|release)|" + _DAY + r")\b")
+# What makes a question specific to one team at one time: its people and things, a day on the calendar.
+_SPECIFIC = re.compile(r"\b(?:our|ours|my|the|this|here|currently|(?:do|did|are|were) (?:we|i) (?:use|using|have)|"
+                       r"next|last|today|tonight|tomorrow|yesterday|" + _DAY + r"|"
+                       r"(?:on|for|of) the \w+ (?:repo|repository|team|channel|service))\b")
 _YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|did|will|has|have|do)\b")
 # One of the team's own values: nobody's knowledge base holds the wifi password or this month's bill.
 _OWN_VALUE = re.compile(r"\bwhat(?: is|s| are|re| was)? (?:(?:our|my|the team|the) )\w*\s?(?:\w+ )?(?:password|"

@@ -15,6 +15,9 @@ from . import ModelError
 MODEL_FOLDER = Path(__file__).resolve().parent / "model"
 # The matcher reads 500 characters of a message; the model reads no more either (a pasted log costs nothing).
 MAX_CHARS = 500
+# Texts embedded at once when indexing: the token rows of 10,000 entries' phrasings gathered in one go would take
+# over half a gigabyte; in slices of this many they take a few megabytes, at the same speed.
+BATCH = 1_000
 
 
 class Embedder:
@@ -45,6 +48,8 @@ class Embedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One row of length 1 per text (all zeros for a text with no known token)."""
+        if len(texts) > BATCH:
+            return np.concatenate([self.embed(texts[start:start + BATCH]) for start in range(0, len(texts), BATCH)])
         encodings = self.tokenizer.encode_batch([text[:MAX_CHARS] for text in texts], add_special_tokens=False)
         token_lists = [[token for token in encoding.ids if token != self._unknown] for encoding in encodings]
         vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)

@@ -38,16 +38,23 @@ class SemanticIndex:
         if not self.size:
             return {}
         query = self.embedder.embed_one(text)
+        if nearest == 0:
+            # Only the word matcher's choice is to be checked: no need to look at the other entries at all.
+            wanted = np.array(sorted(set(among)), dtype=np.int64)
+            return dict(zip(wanted.tolist(), self._best_of(wanted, query).tolist())) if len(wanted) else {}
         if self.rough is None:
             best = np.maximum.reduceat(self.vectors @ query, self.starts)
         else:
             shortlist = np.argpartition(-(self.rough @ query[:ROUGH_DIMENSIONS]), SHORTLIST)[:SHORTLIST]
             wanted = np.union1d(shortlist, np.fromiter(among, dtype=np.int64))
-            # The rows of the wanted entries, one run per entry, made without a Python loop.
-            lengths = self.counts[wanted]
-            segments = np.r_[0, np.cumsum(lengths)[:-1]]
-            rows = np.arange(lengths.sum()) + np.repeat(self.starts[wanted] - segments, lengths)
             best = np.full(self.size, -1.0, dtype=np.float32)
-            best[wanted] = np.maximum.reduceat(self.vectors[rows] @ query, segments)
+            best[wanted] = self._best_of(wanted, query)
         closest = np.argpartition(-best, nearest)[:nearest] if self.size > nearest else range(self.size)
         return {int(index): float(best[index]) for index in {*closest, *among}}
+
+    def _best_of(self, wanted: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """The best cosine over each wanted entry's phrasings: their rows, one run per entry, without a loop."""
+        lengths = self.counts[wanted]
+        segments = np.r_[0, np.cumsum(lengths)[:-1]]
+        rows = np.arange(lengths.sum()) + np.repeat(self.starts[wanted] - segments, lengths)
+        return np.maximum.reduceat(self.vectors[rows] @ query, segments)
