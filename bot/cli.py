@@ -16,8 +16,9 @@ from .core.replies import Reply, Request
 from .core.text import without_controls
 from .knowledge_files import load_knowledge, shipped_folder
 from .schedule_cli import add_commands as add_schedule_commands, terminal_user
+from .semantic import ModelError
 from .storage import StorageError, is_postgres, open_database, open_storage, redacted, utc_now
-from .wiring import build_bot, build_responder
+from .wiring import build_bot, build_responder, semantic_for
 
 EXIT_USAGE = 2
 FAILED_REPLY = {"intent": "question", "entry": None, "score": 0.0, "related": [], "suggestions": []}
@@ -111,7 +112,7 @@ def command_eval(args: argparse.Namespace) -> int:
         storage = open_storage(settings.database)
         try:
             cases = storage.questions.labelled()
-            responder = LiveKnowledge(settings.knowledge_paths, storage.learned).responder
+            responder = LiveKnowledge(settings.knowledge_paths, storage.learned, semantic_for(settings)).responder
         finally:
             storage.close()
         if not cases:
@@ -133,6 +134,9 @@ def command_eval(args: argparse.Namespace) -> int:
         print(f"{result.total} questions ({result.in_scope} in scope, {result.out_of_scope} out of scope)")
         for name, count, whole in result.figures():
             print(f"{name}: {count}/{whole} ({percent(count, whole)}%)")
+        bands = [f"{band['from']}-{band['to']}: {band['right']}/{band['answered']}" for band in result.calibration()
+                 if band["answered"]]
+        print("answers right, by score: " + (", ".join(bands) or "none answered"))
     under = [f"{name} {percent(count, whole)}% < {args.fail_under[name]:g}%" for name, count, whole in result.figures()
              if whole and name in args.fail_under and percent(count, whole) < args.fail_under[name]]
     if under:
@@ -176,7 +180,7 @@ def command_learning(args: argparse.Namespace) -> int:
                     phrasing.text, phrasing.entry_id) in orphans else ""
                 print(f"{phrasing.entry_id:32} {without_controls(phrasing.text)}{gone}")
             return 0
-        live = LiveKnowledge(settings.knowledge_paths, storage.learned)
+        live = LiveKnowledge(settings.knowledge_paths, storage.learned, semantic_for(settings))
         action = TEACH if args.kb_command == "teach" else UNTEACH
         command = Command(action, text=args.question, entry_id=getattr(args, "entry_id", ""))
         note = teach(command, Place("console", "terminal", getpass.getuser()), storage, live, utc_now(),
@@ -499,6 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     except (StorageError, ConfigError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except ModelError as error:
+        print(f"error: {error} (BOT_MATCHER=lexical matches without it)", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
 

@@ -70,6 +70,8 @@ class Settings:
     # How long the Discord gateway lease lasts without renewal: a replica takes over at most this long (plus a
     # couple of seconds) after the holder died or was cut off.
     lease_seconds: float = 15.0
+    # "fused": words and meaning (the shipped embedding model); "lexical": words alone, no model loaded.
+    matcher: str = "fused"
 
     def __repr__(self) -> str:
         return f"Settings(database={redacted(self.database)}, knowledge_paths={[str(p) for p in self.knowledge_paths]})"
@@ -118,6 +120,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         auto_teach=_switch("BOT_AUTO_TEACH", get("BOT_AUTO_TEACH")),
         schedule_send_timeout=_seconds("SCHEDULE_SEND_TIMEOUT_SECONDS", get("SCHEDULE_SEND_TIMEOUT_SECONDS"), 30.0),
         lease_seconds=_seconds("BOT_LEASE_SECONDS", get("BOT_LEASE_SECONDS"), 15.0),
+        matcher=_matcher(get("BOT_MATCHER")),
     )
 
 
@@ -131,6 +134,17 @@ def _database(bot_database: str, database_url: str) -> Path | str:
         # Said without the value: a URL of another database may carry its password too.
         raise ConfigError("DATABASE_URL must be a postgresql:// URL; set BOT_DATABASE for a SQLite file")
     return database_url
+
+
+MATCHERS = ("fused", "lexical")
+
+
+def _matcher(value: str) -> str:
+    if not value:
+        return MATCHERS[0]
+    if value.lower() not in MATCHERS:
+        raise ConfigError(f"BOT_MATCHER must be fused or lexical, not {value!r}")
+    return value.lower()
 
 
 def _with_slash(url: str) -> str:

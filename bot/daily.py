@@ -78,7 +78,8 @@ class Daily:
     def mark_sent(self, schedule: Schedule, post: Post, message_ref: str, now: datetime) -> None:
         """Stored once the post is really in the channel, so a failed send does not use up an entry."""
         self.storage.schedules.mark_sent(post.id, message_ref, now)
-        self.storage.schedules.record_shown(schedule_audience(schedule), post.entry_id, self.entries, now)
+        if post.entry_id:  # a tip or a quiz uses up an entry of the rotation; the weekly review none
+            self.storage.schedules.record_shown(schedule_audience(schedule), post.entry_id, self.entries, now)
         if post.quiz_id is not None:
             self.storage.quizzes.mark_posted(post.quiz_id, message_ref, now)
 

@@ -5,7 +5,8 @@ import threading
 from pathlib import Path
 
 from .core.entries import FIELDS
-from .core.knowledge import KnowledgeError, with_aliases
+from .core.fusion import ClosenessFactory
+from .core.knowledge import KnowledgeBase, KnowledgeError, with_aliases
 from .core.replies import ANSWERED, Responder
 from .knowledge_files import find_files, load_knowledge, without_replaced
 from .storage import LearnedStore, Phrasing
@@ -21,9 +22,10 @@ class LiveKnowledge:
     """Holds the current Responder; `refresh` swaps in a new one whole, so no question is ever answered from
     half-loaded knowledge, and a broken edit leaves the last good knowledge serving."""
 
-    def __init__(self, paths: list[Path], learned: LearnedStore):
+    def __init__(self, paths: list[Path], learned: LearnedStore, semantic: ClosenessFactory | None = None):
         self.paths = paths
         self.learned = learned
+        self.semantic = semantic
         self.stamp = self._stamp()
         self.responder, self.orphans = self._build()
         self.problem = ""
@@ -41,7 +43,16 @@ class LiveKnowledge:
                 files.append((str(path), None, None))
         return tuple(files), self.learned.version()
 
-    def _build(self, new_entry: dict | None = None) -> tuple[Responder, list[tuple[str, str]]]:
+    def _build(self) -> tuple[Responder, list[tuple[str, str]]]:
+        knowledge, orphans = self._knowledge()
+        for text, entry_id in orphans:
+            log.warning("the taught phrasing %r names entry %s, which the knowledge no longer has; kept, not served",
+                        text[:80], entry_id)
+        return Responder(knowledge, self.semantic), orphans
+
+    def _knowledge(self, new_entry: dict | None = None) -> tuple[KnowledgeBase, list[tuple[str, str]]]:
+        """The files' entries, the entries added in chat (and `new_entry`) and the taught phrasings; raises
+        KnowledgeError naming what is wrong."""
         taught = [(phrasing.text, phrasing.entry_id) for phrasing in self.learned.phrasings()]
         knowledge = load_knowledge(self.paths)
         # An entry added in chat whose id a knowledge file now defines gives way to the file (it was probably
@@ -50,11 +61,7 @@ class LiveKnowledge:
         if added or new_entry:
             extra = [(ADDED_IN_CHAT, {"entries": added + ([new_entry] if new_entry else [])})]
             knowledge = load_knowledge(self.paths, extra)
-        knowledge, orphans = with_aliases(knowledge, taught)
-        for text, entry_id in orphans:
-            log.warning("the taught phrasing %r names entry %s, which the knowledge no longer has; kept, not served",
-                        text[:80], entry_id)
-        return Responder(knowledge), orphans
+        return with_aliases(knowledge, taught)
 
     def refresh(self) -> bool:
         """Rebuilds when something changed (True when new knowledge is now served); runs on the database thread."""
@@ -79,7 +86,7 @@ def entry_problems(live: LiveKnowledge, entry: dict) -> dict[str, str]:
     """What the knowledge files' own rules say against adding `entry` (field -> message); empty when it may be
     added. The whole knowledge is built with it, so a clash with any file's id or a broken link shows too."""
     try:
-        live._build(entry)
+        live._knowledge(entry)
     except KnowledgeError as error:
         found: dict[str, str] = {}
         for problem in error.problems:

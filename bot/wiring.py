@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .config import Settings
+from .core.fusion import ClosenessFactory
 from .core.replies import Responder
 from .daily import Daily
 from .knowledge_files import load_knowledge
@@ -35,8 +36,18 @@ class Bot:
         self.storage.close()
 
 
+def semantic_for(settings: Settings) -> ClosenessFactory | None:
+    """Closeness in meaning for the fused matcher; None for BOT_MATCHER=lexical, which then loads no model."""
+    if settings.matcher == "lexical":
+        return None
+    from .semantic import closeness_for, start_loading
+
+    start_loading()
+    return closeness_for
+
+
 def build_responder(settings: Settings) -> Responder:
-    return Responder(load_knowledge(settings.knowledge_paths))
+    return Responder(load_knowledge(settings.knowledge_paths), semantic_for(settings))
 
 
 def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bot:
@@ -45,7 +56,7 @@ def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bo
     `clock` is the service's now (quiz answers, schedule commands); tests set it."""
     storage = open_storage(settings.database)
     try:
-        live = LiveKnowledge(settings.knowledge_paths, storage.learned)
+        live = LiveKnowledge(settings.knowledge_paths, storage.learned, semantic_for(settings))
     except BaseException:
         storage.close()
         raise

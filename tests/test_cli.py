@@ -223,3 +223,16 @@ def test_eval_json_reports_each_entrys_outcomes_and_the_pairs_it_confused(run, t
     assert report["per_entry"] == {"out-of-scope": {"unknown": 1}, "scale-backend": {"scale-backend": 1},
                                    "security": {"scale-backend": 1}}
     assert report["confused_pairs"] == [{"expected": "security", "answered": "scale-backend", "lines": 1}]
+
+
+def test_eval_reports_how_often_answers_in_each_score_band_were_right(run, tmp_path):
+    (tmp_path / "bands.jsonl").write_text(
+        '{"q": "how do I make a request idempotent?", "expect": "make-idempotent"}\n'
+        '{"q": "how do I make a request idempotent?", "expect": "security"}\n'
+        '{"q": "best pizza in town", "expect": null}\n')
+    report = json.loads(run("eval", "--json", "bands.jsonl").stdout)
+    answered = [band for band in report["calibration"] if band["answered"]]
+    assert [(band["answered"], band["right"], band["percent"]) for band in answered] == [(2, 1, 50.0)]
+    assert answered[0]["from"] <= 100 and [band["from"] for band in report["calibration"]] == [90, 80, 70, 60, 0]
+    text = run("eval", "bands.jsonl").stdout
+    assert f"answers right, by score: {answered[0]['from']}-{answered[0]['to']}: 1/2" in text

@@ -6,13 +6,15 @@ from discord_standin import (discord_bot, discord_client, discord_server,  # noq
                              discord_settings)
 
 EPHEMERAL = 64
-# Vague phrasings from the development set; the matcher is tuned over time, so the test uses the first it is unsure of.
+# Vague phrasings (the development set's first); the matcher is tuned over time, so the test uses the first it is unsure of.
 VAGUE_QUESTIONS = [
     "explain idempotnce pls",
     "whats the idempotency thing people talk about",
     "app gets super slow when too many ppl log in at once, how do we scale it",
     "relying on webhooks is flaky, any fallback?",
     "retry logic causes the same transfer to go through twice, how to stop it",
+    "keep the same product list from being fetched from the database again and again",
+    "angular state management library",
 ]
 
 

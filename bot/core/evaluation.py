@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 
 from .replies import ANSWERED, Responder
 
+# Lower edges of the score bands the calibration table reports: how often an answer in each band was right.
+SCORE_BANDS = (90, 80, 70, 60, 0)
+
 
 @dataclass
 class Evaluation:
@@ -18,6 +21,8 @@ class Evaluation:
     failures: list[dict] = field(default_factory=list)
     # (expected entry or "out-of-scope", what happened: an entry answered, "suggest" or "unknown") -> lines.
     confusion: Counter = field(default_factory=Counter)
+    # (score, whether right) of every answered line, for the calibration table.
+    answered: list[tuple[float, bool]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -42,8 +47,19 @@ class Evaluation:
             "confused_pairs": [{"expected": expected, "answered": got, "lines": count}
                                for (expected, got), count in self.confusion.most_common()
                                if got not in (expected, "suggest", "unknown")],
+            "calibration": self.calibration(),
             "failures": self.failures,
         }
+
+    def calibration(self) -> list[dict]:
+        """For each score band, how many lines were answered with a score in it and how many of those were right."""
+        rows, upper = [], None
+        for lower in SCORE_BANDS:
+            inside = [right for score, right in self.answered if score >= lower and (upper is None or score < upper)]
+            rows.append({"from": lower, "to": upper or 100, "answered": len(inside), "right": sum(inside),
+                         "percent": percent(sum(inside), len(inside))})
+            upper = lower
+        return rows
 
 
     def per_entry(self) -> dict[str, dict[str, int]]:
@@ -78,6 +94,8 @@ def evaluate(responder: Responder, cases: list[dict]) -> Evaluation:
             if answered_id != expected:
                 result.misses[expected] += 1
         result.confidently_wrong += wrong
+        if answered_id is not None:
+            result.answered.append((reply.score, answered_id == expected))
         result.confusion[(expected or "out-of-scope", answered_id or str(reply.status))] += 1
         if wrong or (expected is not None and answered_id != expected):
             result.failures.append({"q": case["q"], "expect": expected, "status": reply.status,

@@ -3,6 +3,8 @@
 import re
 from dataclasses import dataclass, field, replace
 
+from .intents import INTENTS
+
 # Buttons on both platforms must hold a label; Slack allows 75 characters and Discord 80.
 MAX_LABEL_CHARS = 75
 # An id travels in Discord's 100-character custom_id ("bb:vote:<question id>:not_helpful:<id>") and Slack values.
@@ -27,6 +29,8 @@ class Entry:
     origin: str = ""
     # Where the answer comes from: the entry's own `source` link, else its file's (None when neither is a link).
     source: str = ""
+    # What kinds of question it answers (see intents.py); empty means any.
+    intents: tuple[str, ...] = ()
 
     @property
     def answer_text(self) -> str:
@@ -133,7 +137,7 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
     elif len(entry_id) > MAX_ID_CHARS:
         problems.append(Problem(file, where, "id", f"is longer than {MAX_ID_CHARS} characters, which buttons cannot "
                                                    "carry"))
-    known = {"id", "question", "answer", "aliases", "tags", "related", "label", "source"}
+    known = {"id", "question", "answer", "aliases", "tags", "related", "label", "source", "intents"}
     for name in sorted(set(raw) - known):
         problems.append(Problem(file, where, str(name), f"is not a known field (known: {', '.join(sorted(known))})"))
     question = _required_text(raw, "question", file, where, problems)
@@ -153,7 +157,18 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
         label=label.strip(),
         origin=file,
         source=_link(raw.get("source"), file, where, problems),
+        intents=_intents(raw.get("intents"), file, where, problems),
     )
+
+
+def _intents(value, file: str, where: str, problems: list[Problem]) -> tuple[str, ...]:
+    intents = _text_list(value, file, where, "intents", problems)
+    unknown = [intent for intent in intents if intent not in INTENTS]
+    if unknown:
+        problems.append(Problem(file, where, "intents", f"has {', '.join(map(repr, unknown))}; an intent is one of "
+                                                        f"{', '.join(INTENTS)}"))
+        return ()
+    return intents
 
 
 _LINK = re.compile(r"^https?://[^\s<>|]+$")

@@ -105,6 +105,7 @@ class Matcher:
         for word in self._words:
             self._words_by_initial[word[0]].append(word)
         self._repair = lru_cache(maxsize=50_000)(self._repair_word)
+        self._position = {id(entry): index for index, entry in enumerate(self.entries)}
 
     @staticmethod
     def _entry_fields(entry: Entry) -> tuple[list[set[str]], set[str], set[str]]:
@@ -172,6 +173,10 @@ class Matcher:
             if is_likely_slip(word, found):
                 return self._words[found]
         return term
+
+    def is_about(self, entry: Entry, terms) -> bool:
+        """Whether any of `terms` is one the entry is really about (see _core_of)."""
+        return not self._core_terms[self._position[id(entry)]].isdisjoint(terms)
 
     def weight(self, term: str, generic: frozenset[str] | set[str] = frozenset()) -> float:
         if "_" in term:

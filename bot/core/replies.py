@@ -1,13 +1,16 @@
 """Composes a platform-neutral reply to a request: an answer, a "did you mean", or an honest "I don't know"."""
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from .fusion import SUGGEST_SCORE as MEANING_SUGGEST_SCORE
+from .fusion import Candidate, ClosenessFactory, checked_answer, rank_candidates, rescued
+from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
-from .matcher import Match, Matcher
+from .matcher import Match, Matcher, entry_terms
+from .scope import is_beyond
 from .text import STOP_WORDS, tokenise
-
 
 
 class Status(StrEnum):
@@ -39,6 +42,7 @@ class NoteKind(StrEnum):
 
 
 ANSWERED, SUGGEST, UNKNOWN = Status.ANSWERED, Status.SUGGEST, Status.UNKNOWN
+SUGGEST_MESSAGE = "I'm not sure which of these you mean:"
 MAX_RELATED = 3
 MAX_SUGGESTIONS = 3
 
@@ -59,6 +63,8 @@ EVIDENCE_LEAD = 1.0
 SURE_SCORE = 75.0
 SINGLE_WORD_SURE_SCORE = 90.0
 ONE_WORD_EVIDENCE_SCORE = 70.0
+# Entries ranked before deciding: the suggestions and their runner-up, and room for meaning to reorder them.
+CANDIDATES = 10
 
 _GREETINGS = frozenset("hi hello hey hiya howdy yo morning evening afternoon greetings sup hola gm".split())
 _THANKS = frozenset("thanks thank thx ty cheers appreciated appreciate awesome great nice cool perfect".split())
@@ -125,10 +131,18 @@ class Responder:
     """Answers requests from one knowledge base; build it once, it is safe to share."""
 
     knowledge: KnowledgeBase
+    # Builds closeness in meaning for the entries (bot/semantic); None matches on words alone.
+    semantic: ClosenessFactory | None = None
     matcher: Matcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.knowledge)
+        self.closeness = self.semantic(self.knowledge.entries) if self.semantic else None
+        self._positions = {entry.id: index for index, entry in enumerate(self.knowledge.entries)}
+        # What each entry is about at a glance: its question, label, tags and id, not words its answer mentions.
+        self._headlines = {entry.id: entry_terms(" ".join((entry.question, entry.label, *entry.tags,
+                                                           entry.id.replace("-", " "))))
+                           for entry in self.knowledge.entries}
         self.topics = tuple(tag for tag, _ in Counter(
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
         self._related: dict[str, tuple[Entry, ...]] = {}
@@ -137,8 +151,15 @@ class Responder:
         intent = classify_small_talk(text)
         if intent:
             return Reply(UNKNOWN, intent=intent, topics=self.topics, message=small_talk_message(intent, self.topics))
-        matches = self.matcher.rank(text, limit=MAX_SUGGESTIONS + 1)
-        return self.decide(matches)
+        matches = prefer_intent(self.matcher.rank(text, limit=CANDIDATES), detect_intent(text), self._headlines)
+        if self.closeness is None:
+            reply = self.decide(matches[:MAX_SUGGESTIONS + 1])
+        else:
+            reply = self.decide_with_meaning(text, matches)
+        if reply.status == ANSWERED and self.is_held_back(text, reply.entry):
+            suggestions = self._suggestions(text, matches)
+            return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
+        return reply
 
     def help(self) -> Reply:
         return Reply(UNKNOWN, intent=Intent.HELP, topics=self.topics,
@@ -151,8 +172,36 @@ class Responder:
                          message=unknown_message(self.topics))
         if is_confident(matches):
             return self.answer(best.entry, best.score)
-        return Reply(SUGGEST, score=best.score, suggestions=tuple(matches[:MAX_SUGGESTIONS]),
-                     message="I'm not sure which of these you mean:")
+        return Reply(SUGGEST, score=best.score, suggestions=tuple(matches[:MAX_SUGGESTIONS]), message=SUGGEST_MESSAGE)
+
+    def decide_with_meaning(self, text: str, matches: list[Match]) -> Reply:
+        """The word rules' reply, gated and widened by closeness in meaning (see fusion.py)."""
+        lexical = self.decide(matches[:MAX_SUGGESTIONS + 1])
+        if lexical.status == ANSWERED:
+            chosen = checked_answer(text, matches[0], self.closeness, self._positions[lexical.entry.id])
+            if chosen is not None:
+                return self.answer(chosen.entry, round(100 * chosen.fused, 1))
+        candidates = self._candidates(text, matches)
+        suggestions = tuple(candidate.as_match() for candidate in candidates[:MAX_SUGGESTIONS])
+        if lexical.status != ANSWERED and (found := rescued(candidates)) is not None:
+            return self.answer(found.entry, round(100 * found.fused, 1))
+        if lexical.status == UNKNOWN and (not candidates or candidates[0].fused < MEANING_SUGGEST_SCORE):
+            return replace(lexical, score=round(100 * candidates[0].fused, 1) if candidates else 0.0)
+        return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
+
+    def is_held_back(self, text: str, entry: Entry) -> bool:
+        """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
+        else: see scope.py), so that it must not be answered with it."""
+        _, topical = self.matcher.weigh_query(text)
+        return is_beyond(text, set(topical), self._headlines[entry.id], self.matcher.is_about(entry, topical))
+
+    def _candidates(self, text: str, matches: list[Match]) -> list[Candidate]:
+        return rank_candidates(text, matches, self.closeness, self._positions, self.knowledge.entries)
+
+    def _suggestions(self, text: str, matches: list[Match]) -> tuple[Match, ...]:
+        if self.closeness is None:
+            return tuple(matches[:MAX_SUGGESTIONS])
+        return tuple(candidate.as_match() for candidate in self._candidates(text, matches)[:MAX_SUGGESTIONS])
 
     def answer(self, entry: Entry, score: float = 100.0) -> Reply:
         return Reply(ANSWERED, entry=entry, score=score, related=self.related_to(entry))

@@ -1,0 +1,82 @@
+"""Whether a question is about the knowledge or only shares a word with it.
+
+Two kinds of question look like backend questions to a word matcher and are not:
+- a look-up of the team's own facts: its people, schedule, places, files and numbers ("who owns the payments
+  service", "when is the next release freeze", "what's our staging URL", "is the deploy meeting moved to
+  friday"). Knowledge is general; it holds no names, dates or passwords. Such a question asks who, when, where,
+  which or how many in the indicative ("is", "does", "did", not "should"), about something specific: ours, the
+  team's, this week's.
+- a definition or comparison whose subject is not what any entry is about ("what is nginx", "is python faster
+  than go"): an entry that only mentions the word in passing is not its answer.
+Neither is ever answered; the matcher may still offer its suggestions.
+"""
+
+import re
+
+from .text import normalise
+
+# Asking for a fact rather than for advice: a person, a time, a place, one of several things of ours, a count.
+# Only at the start of a sentence or clause: "when the job crashes, how do we..." is a condition, not an ask.
+_LOOKUP_ASK = re.compile(r"(?:^|[.?!,;:]\s*)(?:so |and |but |ok )?(?:(?:when|where) (?:is|are|was|were|does|do|did|will|"
+                         r"has|have|can)|which \w+(?: \w+)? (?:is|are|was|were|does|do|did)|how many|how much)\b")
+# Backend knowledge holds no people: "who owns", "who broke", "who is on call" are about the team.
+_PERSON = re.compile(r"\b(?:who|whom|whose|what time|what day|what date)\b")
+# Advice asks for what one ought to do, so it is knowledge even with "our" in it ("where should we keep secrets").
+_ADVICE = re.compile(r"\b(?:should|shall|would|could|can|must|ought|need|needs|worth|best|better|recommended|"
+                     r"makes? sense|to (?:use|do|pick|choose|put|store|add|run|split|go))\b"
+                     r"|\b(?:when|where|which|who) to\b|\bwhere (?:do|should|can|would) (?:i|we|you) (?:start|begin)\b")
+# A day on the calendar, not a habit ("every friday" is how a system behaves, not when a meeting is).
+_DAY = r"(?<!every )(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_CALENDAR = re.compile(r"\b(?:today|tonight|tomorrow|yesterday|this (?:week|month|quarter|sprint)|"
+                       r"(?:next|last) (?:week|month|quarter|sprint|year|release)|" + _DAY + r")\b")
+# What makes a question specific to one team at one time: its people and things, a day on the calendar.
+_SPECIFIC = re.compile(r"\b(?:our|ours|my|the|this|here|currently|(?:do|did|are|were) (?:we|i) (?:use|using|have)|"
+                       r"next|last|today|tonight|tomorrow|yesterday|" + _DAY + r"|"
+                       r"(?:on|for|of) the \w+ (?:repo|repository|team|channel|service))\b")
+_YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|did|will|has|have|do)\b")
+# One of the team's own values: nobody's knowledge base holds the wifi password or this month's bill.
+_OWN_VALUE = re.compile(r"\bwhat(?: is|s| are|re| was)? (?:(?:our|my|the team|the) )\w*\s?(?:\w+ )?(?:password|"
+                        r"passwords|url|urls|address|ip|hostname|link|login|credentials|phone|number|email|bill|"
+                        r"budget|salary|deadline|date|schedule|agenda|room|office|channel|extension|version|"
+                        r"headcount)\b|\bwhat(?: is|s| are|re) (?:our|my) \w+(?: \w+)?\s*\??\s*$")
+_DEFINITION = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:(?:what is|whats|what are|define|explain|eli5)\s+(?:an? )?"
+                         r"(?!(?:the|our|my|it|this|that|do|does|did|should|can|would|to|if|about|is|are)\b)"
+                         r"[a-z0-9 .+#-]{1,40}?|what (?:an? )?[a-z0-9.+#-]+(?: [a-z0-9.+#-]+)?)\s*\??\s*$")
+_COMPARISON = re.compile(r"\b(?:faster|slower|better|worse|easier|harder) than\b|\bvs\.?\b|\bversus\b|"
+                         r"^\s*(?:is|should (?:i|we) (?:use|learn|pick))?\s*[a-z0-9.+#-]+ or [a-z0-9.+#-]+\s*\??\s*$")
+
+
+def is_beyond(text: str, topical: set[str], headline: set[str], is_about: bool) -> bool:
+    """Whether an entry must not answer `text`: a team look-up; a definition whose subject is not in the entry's
+    headline (its question, label, tags or id); a comparison of things the entry is not about. `topical` are the
+    question's topical terms, `headline` the entry's, `is_about` whether the entry is about any of them."""
+    if is_team_lookup(text):
+        return True
+    if is_definition(text):
+        return not headline & topical
+    return is_comparison(text) and not is_about
+
+
+def is_team_lookup(text: str) -> bool:
+    """A question for a fact of the team's own (who, when, where, which, how many; a password, a URL, a date)."""
+    plain = normalise(text)
+    if _OWN_VALUE.search(plain):
+        return True
+    if _ADVICE.search(plain):
+        return False
+    if _PERSON.search(plain):
+        return True
+    if not _SPECIFIC.search(plain):
+        return False
+    return bool(_LOOKUP_ASK.search(plain) or (_YES_NO.search(plain) and _CALENDAR.search(plain)))
+
+
+def is_definition(text: str) -> bool:
+    """A bare definition ("what is nginx"): answered only by an entry whose own subject the thing is (its
+    question, label or tags), not by one that names it in passing."""
+    return bool(_DEFINITION.search(normalise(text)))
+
+
+def is_comparison(text: str) -> bool:
+    """A comparison ("is python faster than go"): answered only by an entry about one of the things compared."""
+    return bool(_COMPARISON.search(normalise(text)))

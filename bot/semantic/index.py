@@ -1,0 +1,60 @@
+"""How close in meaning a question is to each entry: the best cosine between it and the entry's phrasings."""
+
+from collections.abc import Collection
+
+import numpy as np
+
+from ..core.knowledge import Entry
+from .embedding import Embedder
+
+# Up to this many entries every phrasing is compared with the question. Beyond it, entries are shortlisted first
+# by their mean phrasing over the model's leading dimensions (it is a PCA model: they carry most of the meaning),
+# one short row per entry instead of ~5 to 50 full ones, and only the shortlist is compared in full. The
+# shortlist is generous, so the nearest few are almost always in it; 10,000 entries then cost about as much as a
+# few hundred.
+EXACT_UP_TO = 200
+SHORTLIST = 100
+ROUGH_DIMENSIONS = 64
+
+
+class SemanticIndex:
+    """Built once per knowledge base. `closeness(text, among, nearest)` gives cosines for the `nearest` entries
+    closest to the text and for each entry position in `among` (the word matcher's candidates)."""
+
+    def __init__(self, entries: list[Entry], embedder: Embedder):
+        self.embedder = embedder
+        phrasings = [[entry.question, *([entry.label] if entry.label else []), *entry.aliases] for entry in entries]
+        counts = np.array([len(texts) for texts in phrasings], dtype=np.int64)
+        self.vectors = embedder.embed([text for texts in phrasings for text in texts])
+        self.counts = counts
+        self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
+        self.size = len(entries)
+        self.rough = None
+        if self.size > EXACT_UP_TO:
+            sums = np.add.reduceat(self.vectors[:, :ROUGH_DIMENSIONS], self.starts, axis=0)
+            self.rough = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+
+    def closeness(self, text: str, among: Collection[int] = (), nearest: int = 5) -> dict[int, float]:
+        if not self.size:
+            return {}
+        query = self.embedder.embed_one(text)
+        if nearest == 0:
+            # Only the word matcher's choice is to be checked: no need to look at the other entries at all.
+            wanted = np.array(sorted(set(among)), dtype=np.int64)
+            return dict(zip(wanted.tolist(), self._best_of(wanted, query).tolist())) if len(wanted) else {}
+        if self.rough is None:
+            best = np.maximum.reduceat(self.vectors @ query, self.starts)
+        else:
+            shortlist = np.argpartition(-(self.rough @ query[:ROUGH_DIMENSIONS]), SHORTLIST)[:SHORTLIST]
+            wanted = np.union1d(shortlist, np.fromiter(among, dtype=np.int64))
+            best = np.full(self.size, -1.0, dtype=np.float32)
+            best[wanted] = self._best_of(wanted, query)
+        closest = np.argpartition(-best, nearest)[:nearest] if self.size > nearest else range(self.size)
+        return {int(index): float(best[index]) for index in {*closest, *among}}
+
+    def _best_of(self, wanted: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """The best cosine over each wanted entry's phrasings: their rows, one run per entry, without a loop."""
+        lengths = self.counts[wanted]
+        segments = np.r_[0, np.cumsum(lengths)[:-1]]
+        rows = np.arange(lengths.sum()) + np.repeat(self.starts[wanted] - segments, lengths)
+        return np.maximum.reduceat(self.vectors[rows] @ query, segments)

@@ -1,0 +1,68 @@
+"""Questions about the team's own people, schedule, places, files and numbers, and definitions or comparisons of
+things no entry is about, are never answered: at most the bot offers suggestions."""
+
+import pytest
+
+from bot.core.replies import ANSWERED, Responder
+from bot.core.scope import is_comparison, is_definition, is_team_lookup
+from bot.knowledge_files import load_knowledge, shipped_folder
+from bot.semantic import closeness_for
+
+
+@pytest.fixture(scope="module", params=["lexical", "fused"])
+def responder(request) -> Responder:
+    return Responder(load_knowledge([shipped_folder()]), closeness_for if request.param == "fused" else None)
+
+
+TEAM_LOOKUPS = [
+    "who approves production deploys here",
+    "who owns the payments service",
+    "when is the next release freeze",
+    "what's our staging URL",
+    "what is the database password for staging",
+    "where is the docker compose file in our repo",
+    "where do we keep the runbook for the cache cluster",
+    "how many engineers are we hiring this quarter",
+    "how much was our aws bill last month",
+    "is the deploy meeting moved to friday",
+    "which channel do we use for incidents",
+]
+
+
+@pytest.mark.parametrize("question", TEAM_LOOKUPS)
+def test_a_look_up_of_the_teams_own_facts_is_never_answered(responder, question):
+    assert is_team_lookup(question)
+    assert responder.reply_to(question).status != ANSWERED
+
+
+@pytest.mark.parametrize("question", ["what is nginx", "what's postgres", "define gunicorn", "is python faster than go",
+                                      "is java better than rust"])
+def test_a_definition_or_comparison_of_something_no_entry_is_about_is_never_answered(responder, question):
+    assert is_definition(question) or is_comparison(question)
+    assert responder.reply_to(question).status != ANSWERED
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("where should we store secrets and api keys", "security"),
+    ("when should we add a cache", "when-cache"),
+    ("how do we scale our api", "scale-backend"),
+    ("our api falls over at peak, what do we do", "scale-backend"),
+    ("what is idempotency", "what-is-idempotent"),
+    ("rest vs graphql for our new app", "rest-vs-graphql"),
+    ("kafka vs rabbitmq for our events", "event-driven"),
+])
+def test_backend_questions_that_mention_the_team_or_ask_what_something_is_are_still_answered(
+        responder, question, entry_id):
+    assert not is_team_lookup(question)
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
+
+
+@pytest.mark.parametrize("question", [
+    "when the job crashes halfway we end up in a broken state, how do we recover",
+    "where do i start with scaling our backend",
+    "which database should we use for our ledger",
+    "who should own database migrations in a small team",
+])
+def test_a_condition_or_a_request_for_advice_is_not_mistaken_for_a_look_up(question):
+    assert not is_team_lookup(question)

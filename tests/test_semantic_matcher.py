@@ -1,0 +1,82 @@
+"""The fused matcher (the default) adds closeness in meaning from the shipped model to the word matcher: it
+answers what words alone only suggest, offers the closest entries from both sides, and holds back an answer
+that shares words but not meaning. BOT_MATCHER=lexical runs without the model."""
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.core.replies import ANSWERED, SUGGEST, Responder
+from bot.knowledge_files import load_knowledge, shipped_folder
+from bot.semantic import closeness_for
+from bot.semantic.embedding import MODEL_FOLDER, Embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND = str(Path(sys.executable).parent / "backend-bot")
+
+
+def ask(question: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in ("KNOWLEDGE_PATH", "BOT_MATCHER")}
+    env.update(variables)
+    return subprocess.run([COMMAND, "ask", "--json", question], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return load_knowledge([shipped_folder()])
+
+
+def test_ask_answers_by_meaning_what_the_word_matcher_only_suggests(tmp_path):
+    question = "when does a cache make sense"
+    fused = ask(question, BOT_DATABASE=str(tmp_path / "fused.db"))
+    lexical = ask(question, BOT_DATABASE=str(tmp_path / "lexical.db"), BOT_MATCHER="lexical")
+    assert fused.returncode == 0 and lexical.returncode == 0, fused.stderr + lexical.stderr
+    assert (json.loads(fused.stdout)["status"], json.loads(fused.stdout)["entry"]["id"]) == ("answered", "when-cache")
+    assert json.loads(lexical.stdout)["status"] == "suggest"
+
+
+def test_an_answer_that_shares_words_but_not_meaning_becomes_a_suggestion(knowledge):
+    question = "angular state management library"
+    assert Responder(knowledge).reply_to(question).status == ANSWERED
+    assert Responder(knowledge, closeness_for).reply_to(question).status == SUGGEST
+
+
+def test_suggestions_come_from_meaning_as_well_as_words(knowledge):
+    question = "keep the same product list from being fetched from the database again and again"
+    words = Responder(knowledge).reply_to(question)
+    fused = Responder(knowledge, closeness_for).reply_to(question)
+    assert "when-cache" not in [match.entry.id for match in words.suggestions]
+    assert fused.status == SUGGEST and fused.suggestions[0].entry.id == "when-cache"
+
+
+def test_the_lexical_matcher_loads_no_model(tmp_path):
+    script = ("import sys; from bot.config import load_settings; from bot.wiring import build_responder; "
+              "reply = build_responder(load_settings(env_file=None)).reply_to('how do I scale a backend'); "
+              "print(reply.entry.id, 'tokenizers' in sys.modules, 'bot.semantic' in sys.modules)")
+    env = {key: value for key, value in os.environ.items() if key != "KNOWLEDGE_PATH"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            env={**env, "BOT_MATCHER": "lexical", "BOT_DATABASE": str(tmp_path / "x.db")})
+    assert result.stdout.split() == ["scale-backend", "False", "False"], result.stderr
+
+
+def test_an_unknown_matcher_is_one_line_naming_the_variable(tmp_path):
+    result = ask("how do I scale", BOT_MATCHER="neural", BOT_DATABASE=str(tmp_path / "x.db"))
+    assert result.returncode != 0
+    assert result.stderr.strip() == "error: BOT_MATCHER must be fused or lexical, not 'neural'"
+
+
+def test_the_model_is_shipped_as_package_data_and_embeds_like_meanings_close_together():
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = {path.name for path in MODEL_FOLDER.iterdir()}
+    assert {"model.safetensors", "tokenizer.json"} <= shipped
+    assert set(package_data["bot.semantic"]) == {"model/*.json", "model/*.safetensors"}
+    vectors = Embedder().embed(["how do I speed up slow sql queries", "our database queries take forever",
+                                "what is the best pizza topping", ""])
+    assert [round(float(length), 3) for length in (vectors ** 2).sum(axis=1)] == [1.0, 1.0, 1.0, 0.0]
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
