@@ -27,6 +27,8 @@ from bot.storage import open_storage
 from bot.storage.notices import APPLICATION_NAME
 
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
+# A reload woken by the notice comes within this long of the commit, rebuild included.
+NOTICED = 1.5
 QUIZ_MESSAGE = "1700000099.000001"
 # Said to no entry of the shipped knowledge until someone teaches it.
 UNTAUGHT = ("purple widget latency", "purple widget servers", "purple widget users")
@@ -252,8 +254,9 @@ async def test_a_phrasing_taught_anywhere_is_served_by_every_replica_within_seco
     storage.close()
     print("taught phrasing served by a replica after", ", ".join(f"{seconds * 1e3:.0f} ms" for seconds in latencies))
     assert answered == [("answered", "scale-backend")] * 3
-    # The periodic check alone takes up to 2 s (1 s on average); the notice brings every one well under.
-    assert max(latencies) < 1.0, latencies
+    # Each latency is the wait for the check plus the rebuild (about 0.5 s with the meaning index). The periodic
+    # check alone waits up to 2 s, so six reloads all under 1.5 s would be luck without the notice.
+    assert max(latencies) < NOTICED, latencies
 
 
 async def test_a_replica_whose_listening_connection_drops_listens_again(scene, tmp_path, postgres_url):
@@ -273,6 +276,6 @@ async def test_a_replica_whose_listening_connection_drops_listens_again(scene, t
             await asyncio.sleep(0.05)
         assert await listeners() == 2
     latencies = await reload_latencies(tmp_path, postgres_url, slack, replicas, ("purple widget latency",))
-    assert max(latencies) < 1.0, latencies
+    assert max(latencies) < NOTICED, latencies
     assert all(replica.process.returncode is None for replica in replicas)
     assert any("not listening for knowledge changes" in line for replica in replicas for _, line in replica.lines)
