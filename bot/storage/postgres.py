@@ -33,8 +33,8 @@ def placeholders(sql: str) -> str:
 
 class PostgresDatabase(OffTheLoop):
     """Every repository's connection to PostgreSQL. Outside `transaction()` each statement commits on its own
-    (autocommit); inside, the statements of that thread share one connection and commit together. (A LISTEN for
-    change notices would hold a connection of its own, outside the pool.)"""
+    (autocommit); inside, the statements of that thread share one connection and commit together. The LISTEN for
+    change notices holds a connection of its own, outside the pool (notices.py)."""
 
     dialect = "postgresql"
     # Locks the row an insert depends on until the insert commits, so a concurrent update waits or is seen.
