@@ -11,6 +11,7 @@ question set: 40 needs the team keeps asking in its own words (two phrasings in 
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -97,10 +98,9 @@ async def teach_from_review(bot, labels: dict[str, str | None], clock: Clock) ->
 
 def build_responder_without(bot):
     """The knowledge as it was before anything was taught: the files alone."""
-    from bot.core.replies import Responder
-    from bot.knowledge_files import load_knowledge
+    from bot.wiring import build_responder
 
-    return Responder(load_knowledge(bot.settings.knowledge_paths))
+    return build_responder(bot.settings)
 
 
 def figures(result: Evaluation) -> dict:
@@ -117,7 +117,8 @@ async def measure(database: Path) -> dict:
     never = [line for line in lines if line["week"] == 2 and not line["taught_set"]]
     labels = {normalized(line["q"]): line["expect"] for line in week_one}
     clock = Clock(WEEK_1)
-    settings = load_settings({"BOT_DATABASE": str(database)}, env_file=None)
+    # BOT_MATCHER and KNOWLEDGE_PATH come from the environment, as for the bot; the database is a fresh one.
+    settings = load_settings({**os.environ, "BOT_DATABASE": str(database)}, env_file=None)
     bot = build_bot(settings, clock)
     try:
         before = {"week 1": figures(evaluate(bot.responder, week_one)),

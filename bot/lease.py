@@ -97,6 +97,7 @@ class LeaseHolder:
                 return
             if not waited:
                 log.info("%s: another process holds the lease; standing by", self.name)
+                self.on_change(False)
                 waited = True
             await asyncio.sleep(self.wait_every)
 

@@ -146,7 +146,7 @@ async def test_an_admin_teaches_from_the_weekly_review_and_adds_an_entry_with_th
     missed = unsure_question(chat.bot)
     asked = await chat.ask(missed)
     await chat.click(asked, NONE_OF_THESE)
-    await chat.ask(missed + " again")  # a near-duplicate: one item, asked twice
+    await chat.ask(missed + " ??")  # a near-duplicate: one item, asked twice
     digest = await chat.post_digest()
     assert "Weekly review" in digest.text and "Asked 2 (+2)" in digest.text and missed in digest.text
     assert "asked 2 times (and 1 similar)" in digest.text

@@ -4,6 +4,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from rapidfuzz import fuzz, process, utils
+
 from .fusion import SUGGEST_SCORE as MEANING_SUGGEST_SCORE
 from .fusion import Candidate, ClosenessFactory, checked_answer, rank_candidates, rescued
 from .intents import detect_intent, prefer_intent
@@ -45,6 +47,8 @@ ANSWERED, SUGGEST, UNKNOWN = Status.ANSWERED, Status.SUGGEST, Status.UNKNOWN
 SUGGEST_MESSAGE = "I'm not sure which of these you mean:"
 MAX_RELATED = 3
 MAX_SUGGESTIONS = 3
+# How near word for word a question must be to an entry's own phrasing to count as asking that very thing.
+OWN_PHRASING = 90.0
 
 # Scores come from Matcher.rank; these bounds were set against the development questions (see README).
 # An answer needs evidence (two words the entry is about, or one with a strong score) and a clear lead over the
@@ -192,6 +196,8 @@ class Responder:
     def is_held_back(self, text: str, entry: Entry) -> bool:
         """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
         else: see scope.py), so that it must not be answered with it."""
+        if is_own_phrasing(text, entry):
+            return False  # the team wrote (or taught) this very question into the entry: it is about it
         _, topical = self.matcher.weigh_query(text)
         return is_beyond(text, set(topical), self._headlines[entry.id], self.matcher.is_about(entry, topical))
 
@@ -220,6 +226,14 @@ class Responder:
                 if match.entry.id != entry.id and match.entry not in chosen:
                     chosen.append(match.entry)
         return tuple(item for item in chosen if item.id != entry.id)[:MAX_RELATED]
+
+
+def is_own_phrasing(text: str, entry: Entry) -> bool:
+    """`text` is, near enough word for word, the entry's question or one of its aliases: a team's own entry
+    ("Who is on call this week?") or a phrasing it taught answers even what looks like a team look-up."""
+    phrasings = [entry.question, *entry.aliases]
+    return process.extractOne(text, phrasings, scorer=fuzz.token_set_ratio, processor=utils.default_process,
+                              score_cutoff=OWN_PHRASING) is not None
 
 
 def is_confident(matches: list[Match]) -> bool:

@@ -33,7 +33,6 @@ class DiscordPlatform:
                 runtime.scheduler.unregister(self.name)
                 runtime.link.state = STANDBY
 
-        runtime.link.state = STANDBY
         lease.on_change = changed
         await lease.hold(work)
 
