@@ -98,12 +98,18 @@ async def answered_once_each(server: DiscordStandIn, questions: list[str]) -> No
     assert [server.callback_attempts[interaction] for interaction in interactions] == [1] * len(interactions)
 
 
-async def test_when_the_lease_holder_is_killed_another_replica_takes_the_gateway_within_30_seconds(replicas):
+async def holder_and_standby(replicas) -> tuple[DiscordStandIn, Replica, Replica]:
+    """A first replica holding the gateway, and a second standing by."""
     server, start = replicas
     first = await start("first")
     await server.wait_until(lambda: len(server.identifies) == 1, timeout=30)
     second = await start("second")
     await second.until_said("another process holds the lease; standing by")
+    return server, first, second
+
+
+async def test_when_the_lease_holder_is_killed_another_replica_takes_the_gateway_within_30_seconds(replicas):
+    server, first, second = await holder_and_standby(replicas)
     await answered_once_each(server, ["how do I make a request idempotent?", "when should I use a cache?"])
     assert len(server.identifies) == 1  # the standby never opened a second session
 
@@ -116,11 +122,7 @@ async def test_when_the_lease_holder_is_killed_another_replica_takes_the_gateway
 
 
 async def test_a_holder_paused_past_its_lease_answers_nothing_once_it_wakes(replicas):
-    server, start = replicas
-    first = await start("first")
-    await server.wait_until(lambda: len(server.identifies) == 1, timeout=30)
-    second = await start("second")
-    await second.until_said("another process holds the lease; standing by")
+    server, first, second = await holder_and_standby(replicas)
 
     first.signal(signal.SIGSTOP)  # a partition, a long GC pause, a frozen VM: it cannot renew
     await server.wait_until(lambda: len(server.identifies) == 2, timeout=30)
