@@ -197,7 +197,6 @@ def command_review(args: argparse.Namespace) -> int:
     import getpass
 
     from .core.commands import Place
-    from .core.entries import FIELDS, LABELS
     from .core.review import figures_line, review_items
     from .review import build_review
     from .wiring import build_bot
@@ -221,19 +220,21 @@ def command_review(args: argparse.Namespace) -> int:
             print("   " + "  ".join(choices + ["[n] new entry", "[i] ignore", "[s] skip", "[q] quit"]))
             if not interactive:
                 continue
-            choice = _prompt("   > ").lower()
+            choice = _prompt("   > ")
+            if choice is None or choice.lower() == "q":
+                break
+            choice = choice.lower()
             if choice in ("", "s"):
                 continue
-            if choice == "q":
-                break
             if choice.isdigit() and 1 <= int(choice) <= len(item.entries):
                 note = asyncio.run(bot.service.review("teach", item.question_id, item.entries[int(choice) - 1],
                                                       place, admin))
             elif choice == "i":
                 note = asyncio.run(bot.service.review("ignore", item.question_id, "", place, admin))
             elif choice == "n":
-                fields = {name: _prompt(f"   {LABELS[name]}: ", item.question if name == "question" else "")
-                          for name in FIELDS}
+                fields = _form_at_terminal(item.question)
+                if fields is None:
+                    break  # input ended halfway through the form: nothing is added
                 note = asyncio.run(bot.service.add_entry(fields, place, admin))
             else:
                 print("   (not a choice; skipped)")
@@ -249,12 +250,25 @@ async def _always_admin() -> bool:
     return True
 
 
-def _prompt(text: str, default: str = "") -> str:
-    """A line typed at the terminal (`default` when only Enter is pressed); 'q' at the end of input."""
+def _form_at_terminal(question: str) -> dict[str, str] | None:
+    """The new-entry form's fields, asked one by one (the reviewed question offered); None if input ends."""
+    from .core.entries import FIELDS, LABELS
+
+    fields = {}
+    for name in FIELDS:
+        typed = _prompt(f"   {LABELS[name]}: ", question if name == "question" else "")
+        if typed is None:
+            return None
+        fields[name] = typed
+    return fields
+
+
+def _prompt(text: str, default: str = "") -> str | None:
+    """A line typed at the terminal (`default` when only Enter is pressed); None at the end of input."""
     try:
         typed = input(text + (f"[{default[:60]}] " if default else "")).strip()
     except EOFError:
-        return "q"
+        return None
     return typed or default
 
 
