@@ -23,7 +23,7 @@ from bot.core.evaluation import Evaluation, evaluate, percent
 from bot.core.replies import ANSWERED, SUGGEST, Request
 from bot.core.review import review_items
 from bot.review import build_review
-from bot.service import IGNORE
+from bot.core.review import IGNORE
 from bot.storage.learned import normalized
 from bot.wiring import build_bot
 

@@ -6,7 +6,7 @@ from .core.commands import (DIGEST, EXAMPLE, LEADERBOARD, OFF, ON, QUIZ, SHOW, T
                             describe_spec)
 from .core.replies import Note, NoteKind
 from .core.scores import Leaderboard
-from .learning import LiveKnowledge, astray, why_not_teach
+from .learning import LiveKnowledge, checked, why_not_teach
 from .scheduler import next_slot
 from .storage import Storage
 
@@ -55,11 +55,7 @@ def teach(command: Command, place: Place, storage: Storage, live: LiveKnowledge,
             return Note(NoteKind.COMMAND, refused)
         storage.learned.teach(command.text, command.entry_id, by=f"{place.platform}:{place.user}", now=now)
         done = f"Taught: “{command.text}” now answers with {command.entry_id}."
-    live.refresh()
-    lost = astray(live.responder, storage.learned.phrasings())
-    if lost:
-        done += " Check these taught phrasings: " + "; ".join(lost[:5]) + "."
-    return Note(NoteKind.COMMAND, done)
+    return Note(NoteKind.COMMAND, checked(done, live))
 
 
 def describe_channel(place: Place, storage: Storage) -> str:

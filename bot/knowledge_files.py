@@ -56,14 +56,25 @@ def without_replaced(files: list[Path]) -> list[Path]:
     return [path for path in files if path.resolve().parent != shipped or path.name not in own_names]
 
 
-def load_knowledge(paths: list[Path], extra: list[tuple[str, object]] = ()) -> KnowledgeBase:
-    """Every entry of the YAML files under `paths` (and of `extra` documents, such as the entries added in chat);
-    raises KnowledgeError naming each broken file/entry/field."""
-    problems: list[Problem] = []
+def read_documents(paths: list[Path], problems: list[Problem]) -> list[tuple[str, object]]:
+    """(file name, parsed YAML) for each readable knowledge file under `paths`; the others go in `problems`."""
     documents = []
     for path in without_replaced(find_files(paths)):
         known_problems = len(problems)
         data = read_file(path, problems)
         if len(problems) == known_problems:
             documents.append((str(path), data))
-    return build_knowledge(documents + list(extra), problems)
+    return documents
+
+
+def defined_ids(documents: list[tuple[str, object]]) -> set:
+    """The entry ids the documents define, read from the raw YAML before any checking."""
+    return {raw.get("id") for _, data in documents if isinstance(data, dict)
+            for raw in (data.get("entries") if isinstance(data.get("entries"), list) else []) if isinstance(raw, dict)}
+
+
+def load_knowledge(paths: list[Path], extra: list[tuple[str, object]] = ()) -> KnowledgeBase:
+    """Every entry of the YAML files under `paths` (and of `extra` documents, such as the entries added in chat);
+    raises KnowledgeError naming each broken file/entry/field."""
+    problems: list[Problem] = []
+    return build_knowledge(read_documents(paths, problems) + list(extra), problems)

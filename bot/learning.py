@@ -6,9 +6,9 @@ from pathlib import Path
 
 from .core.entries import FIELDS
 from .core.fusion import ClosenessFactory
-from .core.knowledge import KnowledgeBase, KnowledgeError, with_aliases
+from .core.knowledge import KnowledgeBase, KnowledgeError, Problem, build_knowledge, with_aliases
 from .core.replies import ANSWERED, Responder
-from .knowledge_files import find_files, load_knowledge, without_replaced
+from .knowledge_files import defined_ids, find_files, read_documents, without_replaced
 from .storage import LearnedStore, Phrasing
 
 log = logging.getLogger(__name__)
@@ -54,14 +54,15 @@ class LiveKnowledge:
         """The files' entries, the entries added in chat (and `new_entry`) and the taught phrasings; raises
         KnowledgeError naming what is wrong."""
         taught = [(phrasing.text, phrasing.entry_id) for phrasing in self.learned.phrasings()]
-        knowledge = load_knowledge(self.paths)
+        problems: list[Problem] = []
+        documents = read_documents(self.paths, problems)
         # An entry added in chat whose id a knowledge file now defines gives way to the file (it was probably
         # exported there); it stays stored, so nothing is lost.
-        added = [entry for entry in self.learned.entries() if entry.get("id") not in knowledge.by_id]
+        in_files = defined_ids(documents)
+        added = [entry for entry in self.learned.entries() if entry.get("id") not in in_files]
         if added or new_entry:
-            extra = [(ADDED_IN_CHAT, {"entries": added + ([new_entry] if new_entry else [])})]
-            knowledge = load_knowledge(self.paths, extra)
-        return with_aliases(knowledge, taught)
+            documents.append((ADDED_IN_CHAT, {"entries": added + ([new_entry] if new_entry else [])}))
+        return with_aliases(build_knowledge(documents, problems), taught)
 
     def refresh(self) -> bool:
         """Rebuilds when something changed (True when new knowledge is now served); runs on the database thread."""
@@ -95,6 +96,14 @@ def entry_problems(live: LiveKnowledge, entry: dict) -> dict[str, str]:
         return found or {"question": "cannot be added while the knowledge files have problems: "
                                      + str(error.problems[0])}
     return {}
+
+
+def checked(done: str, live: LiveKnowledge) -> str:
+    """`done`, served at once, and naming any taught phrasing that no longer reaches its entry: said after every
+    learning change, never silently."""
+    live.refresh()
+    lost = astray(live.responder, live.learned.phrasings())
+    return done + (" Check these taught phrasings: " + "; ".join(lost[:5]) + "." if lost else "")
 
 
 def why_not_teach(responder: Responder, text: str, entry_id: str, force: bool = False) -> str | None:

@@ -18,8 +18,9 @@ from .core.entries import MAX_CHARS, EntryForm, FormProblems, entry_from_form, f
 from .core.knowledge import shorten
 from .core.feedback import MISS_NOTE, NONE_OF_THESE, feedback_note
 from .core.replies import Intent, Note, NoteKind, Reply, Request, Responder
+from .core.review import IGNORE
 from .core.scores import Leaderboard
-from .learning import LiveKnowledge, astray, entry_problems
+from .learning import LiveKnowledge, checked, entry_problems
 from .metrics import Metrics
 from .chat_commands import run_command, teach
 from .storage import Storage, StorageError, utc_now
@@ -27,8 +28,6 @@ from .storage import Storage, StorageError, utc_now
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on my side and nothing was saved. Please try again in a moment."
-# What a review button does besides teaching.
-IGNORE = "ignore"
 STALE_BUTTON = "That button no longer works (the question may have been removed). Please ask again."
 # Event ids this process has taken on, newest last: a retry that arrives while the first delivery is still being
 # worked on (or before its claim could be written) is turned away here, without the database.
@@ -167,7 +166,7 @@ class Service:
             command = parse_command(text)
         except CommandError as error:
             return Note(NoteKind.COMMAND, str(error))
-        is_admin = command.needs_admin and (place.user in self.admins or await is_platform_admin())
+        is_admin = command.needs_admin and await self._is_admin(place, is_platform_admin)
         refused = refusal(command, is_admin, admins)
         if refused:
             return Note(NoteKind.COMMAND, refused)
@@ -176,6 +175,11 @@ class Service:
     async def _is_admin(self, place: Place, is_platform_admin: Callable[[], Awaitable[bool]]) -> bool:
         return place.user in self.admins or await is_platform_admin()
 
+    async def _question_text(self, question_id: int) -> str | None:
+        """A logged question's words on one line, or None when it is gone (pruned)."""
+        question = await self.db.run(self.storage.questions.question, question_id)
+        return " ".join(question["text"].split()) if question else None
+
     @politely("act on the review")
     async def review(self, action: str, question_id: int, entry_id: str, place: Place,
                      is_platform_admin: Callable[[], Awaitable[bool]], admins: str = "admins") -> Note:
@@ -183,10 +187,9 @@ class Service:
         click), or ignore it in later reviews. Admins only."""
         if not await self._is_admin(place, is_platform_admin):
             return Note(NoteKind.COMMAND, f"Only {admins} can act on the review.")
-        question = await self.db.run(self.storage.questions.question, question_id)
-        if question is None:
+        text = await self._question_text(question_id)
+        if text is None:
             return Note(NoteKind.STALE, STALE_BUTTON)
-        text = " ".join(question["text"].split())
         if action == IGNORE:
             await self.db.run(self.storage.questions.ignore, text, f"{place.platform}:{place.user}", self.clock())
             return Note(NoteKind.COMMAND, f"Ignored “{shorten(text, 200)}”: it will not come up in reviews again.")
@@ -200,8 +203,8 @@ class Service:
         if not await self._is_admin(place, is_platform_admin):
             return Note(NoteKind.COMMAND, f"Only {admins} can add entries. Anyone can ask, vote, and say when none "
                                           "of my suggestions fit.")
-        question = await self.db.run(self.storage.questions.question, question_id) if question_id else None
-        return EntryForm(" ".join(question["text"].split())[:MAX_CHARS["question"]] if question else "")
+        text = await self._question_text(question_id) if question_id else None
+        return EntryForm((text or "")[:MAX_CHARS["question"]])
 
     @politely("add an entry")
     async def add_entry(self, fields: dict[str, str], place: Place, is_platform_admin: Callable[[], Awaitable[bool]],
@@ -221,12 +224,9 @@ class Service:
                 return FormProblems(found)
             if not self.storage.learned.add_entry(entry, f"{place.platform}:{place.user}", self.clock()):
                 return FormProblems({"id": f"'{entry['id']}' is already used by an entry added in chat"})
-            self.live.refresh()
+            done = checked(f"Added entry {entry['id']}: “{shorten(entry['question'], 200)}”. It answers from now on.",
+                           self.live)
             self.metrics.entries.set(len(self.responder.knowledge.entries))
-            done = f"Added entry {entry['id']}: “{shorten(entry['question'], 200)}”. It answers from now on."
-            lost = astray(self.responder, self.storage.learned.phrasings())
-            if lost:
-                done += " Check these taught phrasings: " + "; ".join(lost[:5]) + "."
             return Note(NoteKind.COMMAND, done)
 
         return await self.db.run(add)

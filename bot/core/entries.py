@@ -33,8 +33,7 @@ class FormProblems:
 
     @property
     def text(self) -> str:
-        return "The entry was not added: " + "; ".join(f"{LABELS[name].split(' (')[0].split(',')[0].lower()} "
-                                                       f"{message}" for name, message in self.problems.items())
+        return "The entry was not added: " + "; ".join(f"{name} {message}" for name, message in self.problems.items())
 
 
 def slug(text: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, utils
 
+# What an admin does with a review item besides adding a new entry: teach it to an entry, or ignore it.
+TEACH, IGNORE = "teach", "ignore"
 # Two questions this alike (word order and repeats aside) are one need asked twice: "webhooks go missing" and
 # "our webhooks keep going missing".
 SAME_NEED = 80.0

@@ -6,12 +6,11 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
-from ...core.commands import DIGEST, QUIZ, TIP, CommandError, Place, parse_days, parse_duration, parse_time, parse_timezone
+from ...core.commands import DIGEST, QUIZ, TIP, CommandError, parse_days, parse_duration, parse_time, parse_timezone
 from ...core.replies import Note, NoteKind
-from .render import Rendered, clip, render, render_text, respond
+from .render import ADMINS, Rendered, clip, manages_server, place_of, render, render_text, respond
 from .review import open_entry_form
 
-ADMINS = "members with Manage Server or people in BOT_ADMINS"
 COMMON_TIMEZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
                     "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo",
                     "Australia/Sydney")
@@ -125,18 +124,13 @@ async def turn_on(interaction: discord.Interaction, kind: str, time: str, timezo
 
 
 async def answer_command(interaction: discord.Interaction, text: str) -> None:
-    place = Place("discord", str(interaction.channel_id), str(interaction.user.id), str(interaction.guild_id or ""))
-
-    async def has_manage_server() -> bool:
-        permissions = interaction.permissions
-        return permissions.manage_guild or permissions.administrator
-
     def present(result) -> Rendered:
         if isinstance(result, Note) and result.kind == NoteKind.SCHEDULE_ON:
             return render_text(result.text + posting_warning(interaction))
         return render_text(result.text) if isinstance(result, Note) else render(result)
 
-    command = interaction.client.service.command(text, place, has_manage_server, ADMINS)
+    command = interaction.client.service.command(text, place_of(interaction), lambda: manages_server(interaction),
+                                                 ADMINS)
     await respond(interaction, command, ephemeral=True, present=present)
 
 

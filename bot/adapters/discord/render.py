@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import discord
 
+from ...core.commands import Place
 from ...core.feedback import HELPFUL, NOT_HELPFUL
 from ...core.knowledge import Entry
 from ...core.replies import ANSWERED, SUGGEST, UNKNOWN, Intent, Note, NoteKind, Reply, Request
@@ -30,6 +31,8 @@ MAX_CONTENT = 2000
 # deferred ("thinking..."), and the answer follows when the service has it.
 DEFER_AFTER = 0.5
 NO_MENTIONS = discord.AllowedMentions.none()
+# Who may change schedules, teach and add entries on Discord, as notes name them.
+ADMINS = "members with Manage Server or people in BOT_ADMINS"
 RELATED_ROW, VOTE_ROW = 0, 1
 COLOURS = {ANSWERED: discord.Colour.green(), SUGGEST: discord.Colour.gold()}
 
@@ -150,6 +153,18 @@ def render_text(text: str) -> Rendered:
 def render_note(text: str) -> Rendered:
     """A short reply only the person who clicked sees."""
     return Rendered(discord.Embed(description=clip(text, MAX_DESCRIPTION)), ephemeral=True)
+
+
+def place_of(interaction: discord.Interaction) -> Place:
+    """Where and by whom a command was typed or a button clicked, for the service's admin rule."""
+    return Place("discord", str(interaction.channel_id or ""), str(interaction.user.id),
+                 str(interaction.guild_id or ""))
+
+
+async def manages_server(interaction: discord.Interaction) -> bool:
+    """Discord's admins: members with Manage Server (or Administrator) where they act."""
+    permissions = interaction.permissions
+    return bool(permissions.manage_guild or permissions.administrator)
 
 
 def make_request(interaction: discord.Interaction, text: str) -> Request:

@@ -5,16 +5,13 @@ import re
 
 import discord
 
-from ...core.commands import Place
 from ...core.entries import FIELDS, LABELS, MAX_CHARS, REQUIRED, EntryForm, FormProblems
 from ...core.replies import Note
-from ...core.review import Review, figures_line, review_items
-from ...service import IGNORE
-from .render import MAX_DESCRIPTION, MAX_LABEL, MAX_TITLE, Rendered, clip, render_note, respond
+from ...core.review import IGNORE, TEACH, Review, figures_line, review_items
+from .render import (ADMINS, MAX_DESCRIPTION, MAX_LABEL, MAX_TITLE, Rendered, clip, manages_server, place_of,
+                     render_note, respond)
 from .render_daily import post_marker
 
-ADMINS = "members with Manage Server or people in BOT_ADMINS"
-TEACH = "teach"
 # Five rows of five buttons is all a Discord message holds: one row per item.
 MAX_ITEMS = 5
 MAX_QUESTION_CHARS = 300
@@ -23,16 +20,6 @@ REVIEW_COLOUR = discord.Colour.orange()
 MAX_INPUT_LABEL = 45
 # A form left open longer than this is forgotten (its submission then fails, and Discord says so).
 FORM_TIMEOUT = 30 * 60
-
-
-def place_of(interaction: discord.Interaction) -> Place:
-    return Place("discord", str(interaction.channel_id or ""), str(interaction.user.id),
-                 str(interaction.guild_id or ""))
-
-
-async def manages_server(interaction: discord.Interaction) -> bool:
-    permissions = interaction.permissions
-    return bool(permissions.manage_guild or permissions.administrator)
 
 
 def render_digest(review: Review, post_id: int | None = None) -> Rendered:

@@ -16,7 +16,7 @@ from . import render as blocks
 from . import requests as events
 from .commands import ADMINS, is_workspace_admin
 from .render_daily import decode_quiz_value
-from .render_review import IGNORE, NEW, TEACH
+from .render_review import NEW
 from .forms import open_entry_form
 from .transport import post_message, send_to_response_url
 
@@ -108,7 +108,7 @@ class Clicks:
                 if refused:
                     await self.tell_clicker(client, body, user, blocks.escape(refused))
                 return
-            note = await self.service.review(IGNORE if what == IGNORE else TEACH, question_id, entry_id, place,
+            note = await self.service.review(what, question_id, entry_id, place,
                                              is_admin, ADMINS)
             await self.tell_clicker(client, body, user, blocks.render(note)["text"])
 

@@ -3,12 +3,12 @@ new entry as a modal whose fields show the knowledge rules' errors."""
 
 from ...core.entries import FIELDS, LABELS, MAX_CHARS, REQUIRED, EntryForm
 from ...core.knowledge import shorten
-from ...core.review import Review, figures_line, review_items
+from ...core.review import IGNORE, TEACH, Review, figures_line, review_items
 from .render import MAX_BLOCKS, button, context, encode_value, escape, section
 from .render_daily import fallback, header
 
 REVIEW_ACTION = "review"
-TEACH, NEW, IGNORE = "teach", "new", "ignore"
+NEW = "new"
 ENTRY_VIEW = "new_entry"
 VALUE_ACTION = "value"
 # Each item takes a section and a row of buttons; the header, figures and the closing line take the rest.
