@@ -1,6 +1,7 @@
 """Shared fixtures: a real bot over a real database (a SQLite file in tmp_path, or, in a module that asks for
 `database`, each backend in turn), with the shipped knowledge."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,20 @@ from bot.wiring import Bot, build_bot
 from bot.config import load_settings
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kept_builds(tmp_path_factory) -> Path:
+    """One folder of built knowledge for the whole run (bot/prepared.py), for the bots built here and for every
+    command a test starts, so no test reads or writes the user's own cache folder."""
+    folder = tmp_path_factory.mktemp("kept-builds")
+    previous = os.environ.get("BOT_CACHE_DIR")
+    os.environ["BOT_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("BOT_CACHE_DIR", None)
+    else:
+        os.environ["BOT_CACHE_DIR"] = previous
 
 
 @pytest.fixture(params=BACKENDS)
@@ -30,6 +45,7 @@ def settings_for(request, tmp_path):
 
     def make(**variables: str):
         variables.setdefault("BOT_DATABASE", str(location))
+        variables.setdefault("BOT_CACHE_DIR", os.environ["BOT_CACHE_DIR"])
         return load_settings(environ=variables, env_file=None)
 
     return make
@@ -42,7 +58,7 @@ def lose_database(request):
 
     def lose(db) -> None:
         if db.dialect == "sqlite":
-            db.tables.conn.close()
+            db.connection.close()
         else:
             request.getfixturevalue("postgres_server").drop(db.url)
 

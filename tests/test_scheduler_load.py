@@ -18,11 +18,11 @@ def add_channels(bot, count: int) -> None:
 def statements_during(bot, work) -> list[str]:
     """The SQL the bot's connection ran while `work` ran."""
     seen: list[str] = []
-    bot.storage.db.tables.conn.set_trace_callback(seen.append)
+    bot.storage.db.connection.set_trace_callback(seen.append)
     try:
         work()
     finally:
-        bot.storage.db.tables.conn.set_trace_callback(None)
+        bot.storage.db.connection.set_trace_callback(None)
     return seen
 
 

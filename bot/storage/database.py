@@ -9,13 +9,18 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import sqlite_utils
+from .postgres_migrations import STEPS
 
-from .migrations import migrations, newer_steps
+if TYPE_CHECKING:
+    import sqlite_utils
 
 T = TypeVar("T")
+# Where sqlite-utils records the steps applied, and under which name (see migrations.py).
+MIGRATIONS_TABLE, MIGRATION_SET = "_sqlite_migrations", "backend-bot"
+# Statements that open or close a transaction themselves: never committed on their own.
+_TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 # How long a write waits for another process's lock (a backup, a `stats` on a big log) before it fails. Calls run
 # on the database thread, never on the event loop, so a long wait delays only the work that needs the database.
 BUSY_TIMEOUT = 15.0
@@ -60,41 +65,82 @@ class Database(OffTheLoop):
         self.path = path
         self._lock = threading.RLock()
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database")
+        self._tables: "sqlite_utils.Database | None" = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
-            self.tables = sqlite_utils.Database(connection)
-            self.tables.enable_wal()
+            self.connection = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
+            # As sqlite-utils sets it: a trigger's own change may fire triggers too.
+            self._execute("PRAGMA recursive_triggers = on")
+            self._execute("PRAGMA journal_mode = wal")
             # In WAL mode, NORMAL syncs at checkpoints rather than on every commit: a commit survives the process
             # being killed, though not the machine losing power. The per-event claim and log stay cheap.
-            self.tables.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+            self._execute("PRAGMA synchronous = NORMAL")
+            if self._applied_steps() != [name for name, _ in STEPS]:
+                self._migrate()
             # A read-only file opens and reads fine, then fails every write: find out now, not at the first vote.
-            version = self.tables.execute("PRAGMA user_version").fetchone()[0]
-            self.tables.execute(f"PRAGMA user_version = {int(version)}")
+            version = self._execute("PRAGMA user_version").fetchone()[0]
+            self._execute(f"PRAGMA user_version = {int(version)}")
         except (OSError, sqlite3.Error) as error:
             raise StorageError(f"cannot use the database at {path}: {error}. "
                                "Set BOT_DATABASE to a file in a folder you can write to.") from error
 
+    @property
+    def tables(self) -> "sqlite_utils.Database":
+        """The connection as sqlite-utils sees it: for the schema steps and for tools that list tables. Imported
+        only when needed, so a database whose schema is current opens without loading the library."""
+        if self._tables is None:
+            import sqlite_utils
+
+            self._tables = sqlite_utils.Database(self.connection)
+        return self._tables
+
+    def _applied_steps(self) -> list[str]:
+        """The schema steps recorded in the file, in the order they were applied ([] for a new file)."""
+        try:
+            return [name for (name,) in self.connection.execute(
+                f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid", [MIGRATION_SET])]
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return []
+            raise
+
     def _migrate(self) -> None:
         """Applies the pending schema steps holding the write lock throughout: of several processes starting on a
         new file, one applies them and the others then find none pending (none fails on a half-made schema)."""
-        self.tables.execute("BEGIN IMMEDIATE")
+        from .migrations import migrations, newer_steps
+
+        self._execute("BEGIN IMMEDIATE")
         try:
             newer = newer_steps(self.tables)
             if newer:
                 raise newer_schema_error(str(self.path), newer[-1], "another file")
             migrations.apply(self.tables)
         except BaseException:
-            self.tables.conn.rollback()
+            self.connection.rollback()
             raise
-        self.tables.conn.commit()
+        self.connection.commit()
+
+    def _execute(self, sql: str, parameters: Sequence = ()) -> sqlite3.Cursor:
+        """One statement. Outside a transaction a write commits at once, and a failed one leaves no transaction
+        open behind it (the rule sqlite-utils keeps, so the schema steps and the rest behave alike)."""
+        was_in_transaction = self.connection.in_transaction
+        try:
+            cursor = self.connection.execute(sql, parameters)
+        except BaseException:
+            if not was_in_transaction and self.connection.in_transaction:
+                self.connection.rollback()
+            raise
+        if (not was_in_transaction and self.connection.in_transaction and cursor.description is None
+                and sql.lstrip().split(None, 1)[0].upper() not in _TRANSACTION_CONTROL):
+            self.connection.commit()
+        return cursor
 
     def describe(self) -> str:
         return f"SQLite at {self.path}"
 
     def schema_steps(self) -> list[str]:
-        return [step.name for step in migrations.applied(self.tables)]
+        with self._lock:
+            return self._applied_steps()
 
     def check(self) -> str:
         """'' when the database answers a read at once, else why not. It uses a connection of its own, so
@@ -111,7 +157,7 @@ class Database(OffTheLoop):
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
-        self.tables.close()
+        self.connection.close()
 
     @contextmanager
     def transaction(self, lock: str = ""):
@@ -119,13 +165,13 @@ class Database(OffTheLoop):
         never meets a writer that got in between, whatever `lock` names (PostgreSQL locks only that)."""
         with self._lock:
             try:
-                self.tables.execute("BEGIN IMMEDIATE")
+                self._execute("BEGIN IMMEDIATE")
                 try:
                     yield self
                 except BaseException:
-                    self.tables.conn.rollback()
+                    self.connection.rollback()
                     raise
-                self.tables.conn.commit()
+                self.connection.commit()
             except sqlite3.Error as error:
                 raise StorageError(f"cannot write to the database at {self.path}: {error}") from error
 
@@ -133,25 +179,27 @@ class Database(OffTheLoop):
         """One statement, committed on its own; rowcount says whether this process won a claim."""
         with self._lock:
             try:
-                return self.tables.execute(sql, list(parameters))
+                return self._execute(sql, list(parameters))
             except sqlite3.Error as error:
                 raise StorageError(f"cannot use the database at {self.path}: {error}") from error
 
     def rows(self, sql: str, parameters: Sequence = ()) -> list[dict]:
         """The rows a query (or an INSERT/UPDATE ... RETURNING) gives; a write outside a transaction is committed."""
         with self._lock:
-            was_in_transaction = self.tables.conn.in_transaction
+            was_in_transaction = self.connection.in_transaction
             cursor = self.execute(sql, parameters)
             names = [column[0] for column in cursor.description]
             found = [dict(zip(names, values)) for values in cursor.fetchall()]
-            # sqlite-utils commits a write only when it returns no rows: a RETURNING one is committed here.
-            if not was_in_transaction and self.tables.conn.in_transaction:
-                self.tables.conn.commit()
+            # A write is committed on its own only when it returns no rows: a RETURNING one is committed here.
+            if not was_in_transaction and self.connection.in_transaction:
+                self.connection.commit()
             return found
 
     def insert(self, table: str, row: dict) -> int:
         with self._lock:
             try:
-                return self.tables[table].insert(row).last_pk
+                columns = ", ".join(f'"{column}"' for column in row)
+                return self._execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
+                                     list(row.values())).lastrowid
             except sqlite3.Error as error:
                 raise StorageError(f"cannot write to the database at {self.path}: {error}") from error
