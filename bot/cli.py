@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import importlib.metadata
 import io
 import json
 import sys
@@ -18,7 +17,7 @@ from .knowledge_files import load_knowledge, shipped_folder
 from .schedule_cli import add_commands as add_schedule_commands, terminal_user
 from .semantic import ModelError
 from .storage import StorageError, is_postgres, open_database, open_storage, redacted, utc_now
-from .wiring import build_bot, build_responder, semantic_for
+from .wiring import build_bot, build_responder, live_knowledge
 
 EXIT_USAGE = 2
 FAILED_REPLY = {"intent": "question", "entry": None, "score": 0.0, "related": [], "suggestions": []}
@@ -32,7 +31,7 @@ def command_ask(args: argparse.Namespace) -> int:
     if not text:
         print(USAGE_HINT, file=sys.stderr)
         return EXIT_USAGE
-    bot = build_bot(load_settings())
+    bot = build_bot(load_settings(), counting=False)
     # Bytes that are not UTF-8 become U+FFFD and the line is still answered: one reply per line, always.
     lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if text == "-" else [text]
 
@@ -57,7 +56,7 @@ def command_ask(args: argparse.Namespace) -> int:
 def command_chat(args: argparse.Namespace) -> int:
     from .adapters.console import run_chat
 
-    bot = build_bot(load_settings())
+    bot = build_bot(load_settings(), counting=False)
     try:
         run_chat(bot.service, input, sys.stdout, terminal_user(args))
     finally:
@@ -106,13 +105,11 @@ def parse_bars(text: str) -> dict[str, float]:
 
 def command_eval(args: argparse.Namespace) -> int:
     if args.from_log:
-        from .learning import LiveKnowledge
-
         settings = load_settings()
         storage = open_storage(settings.database)
         try:
             cases = storage.questions.labelled()
-            responder = LiveKnowledge(settings.knowledge_paths, storage.learned, semantic_for(settings)).responder
+            responder = live_knowledge(settings, storage.learned).responder
         finally:
             storage.close()
         if not cases:
@@ -152,7 +149,6 @@ def command_learning(args: argparse.Namespace) -> int:
     import yaml
 
     from .core.commands import TEACH, UNTEACH, Command, Place
-    from .learning import LiveKnowledge
     from .chat_commands import teach
 
     settings = load_settings()
@@ -160,7 +156,7 @@ def command_learning(args: argparse.Namespace) -> int:
     try:
         if args.kb_command == "learned":
             phrasings = storage.learned.phrasings()
-            live = LiveKnowledge(settings.knowledge_paths, storage.learned)
+            live = live_knowledge(settings, storage.learned, meaning=False)
             if args.export:
                 aliases: dict[str, list[str]] = {}
                 for phrasing in phrasings:
@@ -180,7 +176,7 @@ def command_learning(args: argparse.Namespace) -> int:
                     phrasing.text, phrasing.entry_id) in orphans else ""
                 print(f"{phrasing.entry_id:32} {without_controls(phrasing.text)}{gone}")
             return 0
-        live = LiveKnowledge(settings.knowledge_paths, storage.learned, semantic_for(settings))
+        live = live_knowledge(settings, storage.learned)
         action = TEACH if args.kb_command == "teach" else UNTEACH
         command = Command(action, text=args.question, entry_id=getattr(args, "entry_id", ""))
         note = teach(command, Place("console", "terminal", getpass.getuser()), storage, live, utc_now(),
@@ -201,7 +197,7 @@ def command_review(args: argparse.Namespace) -> int:
     from .review import build_review
     from .wiring import build_bot
 
-    bot = build_bot(load_settings())
+    bot = build_bot(load_settings(), counting=False)
     try:
         review = build_review(bot.storage, bot.responder, utc_now(), args.days)
         if args.json:
@@ -424,7 +420,7 @@ def bounded(low: int, high: int):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="backend-bot", description="Backend-engineering answers in chat.")
-    parser.add_argument("--version", action="version", version=f"backend-bot {package_version()}")
+    parser.add_argument("--version", action=VersionAction, nargs=0, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the bot does")
     commands = parser.add_subparsers(dest="command", required=True)
     ask = commands.add_parser("ask", help="answer one question ('-' reads one question a line from stdin)")
@@ -495,10 +491,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def package_version() -> str:
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("backend-bot")
     except importlib.metadata.PackageNotFoundError:
         return "unknown (not installed)"
+
+
+class VersionAction(argparse.Action):
+    """--version, looked up only when asked for (reading the package's metadata costs every other command time)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"backend-bot {package_version()}")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,6 +72,8 @@ class Settings:
     lease_seconds: float = 15.0
     # "fused": words and meaning (the shipped embedding model); "lexical": words alone, no model loaded.
     matcher: str = "fused"
+    # Where built knowledge is kept between runs (bot/prepared.py); None builds every time.
+    cache_folder: Path | None = None
 
     def __repr__(self) -> str:
         return f"Settings(database={redacted(self.database)}, knowledge_paths={[str(p) for p in self.knowledge_paths]})"
@@ -121,7 +123,15 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         schedule_send_timeout=_seconds("SCHEDULE_SEND_TIMEOUT_SECONDS", get("SCHEDULE_SEND_TIMEOUT_SECONDS"), 30.0),
         lease_seconds=_seconds("BOT_LEASE_SECONDS", get("BOT_LEASE_SECONDS"), 15.0),
         matcher=_matcher(get("BOT_MATCHER")),
+        cache_folder=_cache_folder(get("BOT_CACHE_DIR")),
     )
+
+
+def _cache_folder(value: str) -> Path | None:
+    """BOT_CACHE_DIR, "off" for none, else the user's cache folder."""
+    if value.lower() == "off":
+        return None
+    return Path(value).expanduser() if value else Path(platformdirs.user_cache_dir("backend-bot", appauthor=False))
 
 
 def _database(bot_database: str, database_url: str) -> Path | str:

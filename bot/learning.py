@@ -9,6 +9,7 @@ from .core.fusion import ClosenessFactory
 from .core.knowledge import KnowledgeBase, KnowledgeError, Problem, build_knowledge, with_aliases
 from .core.replies import ANSWERED, Responder
 from .knowledge_files import defined_ids, find_files, read_documents, without_replaced
+from .prepared import PACKAGE, PreparedCache, code_fingerprint
 from .storage import LearnedStore, Phrasing
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,12 @@ class LiveKnowledge:
     """Holds the current Responder; `refresh` swaps in a new one whole, so no question is ever answered from
     half-loaded knowledge, and a broken edit leaves the last good knowledge serving."""
 
-    def __init__(self, paths: list[Path], learned: LearnedStore, semantic: ClosenessFactory | None = None):
+    def __init__(self, paths: list[Path], learned: LearnedStore, semantic: ClosenessFactory | None = None,
+                 cache: PreparedCache = PreparedCache(None)):
         self.paths = paths
         self.learned = learned
         self.semantic = semantic
+        self.cache = cache
         self.stamp = self._stamp()
         self.responder, self.orphans = self._build()
         self.problem = ""
@@ -48,7 +51,14 @@ class LiveKnowledge:
         for text, entry_id in orphans:
             log.warning("the taught phrasing %r names entry %s, which the knowledge no longer has; kept, not served",
                         text[:80], entry_id)
-        return Responder(knowledge, self.semantic), orphans
+        return self._responder(knowledge), orphans
+
+    def _responder(self, knowledge: KnowledgeBase) -> Responder:
+        """The word index from an earlier run when the entries and the code are the same, meaning attached after."""
+        key = "\n".join((repr((knowledge.entries, knowledge.sources)), code_fingerprint(PACKAGE / "core")))
+        responder = self.cache.get("responder", key, lambda: Responder(knowledge))
+        responder.attach_meaning(self.semantic)
+        return responder
 
     def _knowledge(self, new_entry: dict | None = None) -> tuple[KnowledgeBase, list[tuple[str, str]]]:
         """The files' entries, the entries added in chat (and `new_entry`) and the taught phrasings; raises

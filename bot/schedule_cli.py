@@ -108,7 +108,7 @@ def terminal_user(args: argparse.Namespace) -> str:
 def command_tip(args: argparse.Namespace) -> int:
     from .adapters.console import show_tip
 
-    bot = build_bot(load_settings())
+    bot = build_bot(load_settings(), counting=False)
     try:
         show_tip(bot.daily, terminal_user(args), sys.stdout)
     finally:
@@ -119,7 +119,7 @@ def command_tip(args: argparse.Namespace) -> int:
 def command_quiz(args: argparse.Namespace) -> int:
     from .adapters.console import run_quiz
 
-    bot = build_bot(load_settings())
+    bot = build_bot(load_settings(), counting=False)
     try:
         run_quiz(bot.daily, terminal_user(args), input, sys.stdout)
     finally:

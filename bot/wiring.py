@@ -1,5 +1,6 @@
 """Builds everything from Settings in one place: knowledge, storage, the service, the scheduler, the platforms."""
 
+import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -11,9 +12,11 @@ from .core.replies import Responder
 from .daily import Daily
 from .knowledge_files import load_knowledge
 from .learning import LiveKnowledge
+from .metrics import Metrics
 from .scheduler import Publisher, Scheduler
 from .service import Service
-from .storage import Storage, open_storage, utc_now
+from .prepared import PreparedCache
+from .storage import LearnedStore, Storage, open_storage, utc_now
 
 # Every platform `serve` can run, by name: the module that defines it is imported only when it is looked up, so
 # `backend-bot ask` never loads a chat library. A new platform is one line here and a module under adapters/.
@@ -43,24 +46,31 @@ def semantic_for(settings: Settings) -> ClosenessFactory | None:
     from .semantic import closeness_for, start_loading
 
     start_loading()
-    return closeness_for
+    return functools.partial(closeness_for, cache=PreparedCache(settings.cache_folder))
+
+
+def live_knowledge(settings: Settings, learned: LearnedStore, meaning: bool = True) -> LiveKnowledge:
+    """The files plus what the team taught, built (or loaded from the cache of built knowledge) for `settings`."""
+    return LiveKnowledge(settings.knowledge_paths, learned, semantic_for(settings) if meaning else None,
+                         PreparedCache(settings.cache_folder))
 
 
 def build_responder(settings: Settings) -> Responder:
     return Responder(load_knowledge(settings.knowledge_paths), semantic_for(settings))
 
 
-def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Bot:
+def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now, counting: bool = True) -> Bot:
     """Raises KnowledgeError or StorageError with a message for a person; the caller decides how to exit.
 
-    `clock` is the service's now (quiz answers, schedule commands); tests set it."""
+    `clock` is the service's now (quiz answers, schedule commands); tests set it. A one-off command, whose figures
+    nobody reads, passes `counting=False`."""
     storage = open_storage(settings.database)
     try:
-        live = LiveKnowledge(settings.knowledge_paths, storage.learned, semantic_for(settings))
+        live = live_knowledge(settings, storage.learned)
     except BaseException:
         storage.close()
         raise
-    service = Service(live, storage, settings.bot_admins, clock, auto_teach=settings.auto_teach)
+    service = Service(live, storage, settings.bot_admins, clock, Metrics(counting), auto_teach=settings.auto_teach)
     return Bot(settings, live, storage, Daily(live, storage), service)
 
 

@@ -104,8 +104,19 @@ class Matcher:
         self._words_by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self._words:
             self._words_by_initial[word[0]].append(word)
+        self._set_up_lookups()
+
+    def _set_up_lookups(self) -> None:
         self._repair = lru_cache(maxsize=50_000)(self._repair_word)
         self._position = {id(entry): index for index, entry in enumerate(self.entries)}
+
+    def __getstate__(self) -> dict:
+        # Kept between runs without its per-process look-ups: a cache of bound calls, and positions by object id.
+        return {name: value for name, value in self.__dict__.items() if name not in {"_repair", "_position"}}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._set_up_lookups()
 
     @staticmethod
     def _entry_fields(entry: Entry) -> tuple[list[set[str]], set[str], set[str]]:

@@ -141,7 +141,7 @@ class Responder:
 
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.knowledge)
-        self.closeness = self.semantic(self.knowledge.entries) if self.semantic else None
+        self.attach_meaning(self.semantic)
         self._positions = {entry.id: index for index, entry in enumerate(self.knowledge.entries)}
         # What each entry is about at a glance: its question, label, tags and id, not words its answer mentions.
         self._headlines = {entry.id: entry_terms(" ".join((entry.question, entry.label, *entry.tags,
@@ -150,6 +150,15 @@ class Responder:
         self.topics = tuple(tag for tag, _ in Counter(
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
         self._related: dict[str, tuple[Entry, ...]] = {}
+
+    def attach_meaning(self, semantic: ClosenessFactory | None) -> None:
+        """Matches on meaning too from now on (or on words alone, for None)."""
+        self.semantic = semantic
+        self.closeness = semantic(self.knowledge.entries) if semantic else None
+
+    def __getstate__(self) -> dict:
+        # What words alone build is kept between runs (bot/prepared.py); meaning is attached again after loading.
+        return {**self.__dict__, "semantic": None, "closeness": None, "_related": {}}
 
     def reply_to(self, text: str) -> Reply:
         intent = classify_small_talk(text)

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from ..core.fusion import Closeness
 from ..core.knowledge import Entry
+from ..prepared import PreparedCache
 
 
 class ModelError(Exception):
@@ -28,10 +29,11 @@ def start_loading() -> Future:
     return _loader.submit(Embedder)
 
 
-def closeness_for(entries: list[Entry]) -> Closeness:
-    """A ClosenessFactory (see bot.core.fusion): closeness in meaning of a question to each of `entries`."""
+def closeness_for(entries: list[Entry], cache: PreparedCache = PreparedCache(None)) -> Closeness:
+    """A ClosenessFactory (see bot.core.fusion): closeness in meaning of a question to each of `entries`; the
+    entries' vectors come from `cache` when an earlier run embedded the same phrasings with the same model."""
     from .index import SemanticIndex
 
     model = start_loading()
-    index = _loader.submit(lambda: SemanticIndex(entries, model.result()))
+    index = _loader.submit(lambda: SemanticIndex(entries, model.result(), cache))
     return lambda text, among, nearest: index.result().closeness(text, among, nearest)

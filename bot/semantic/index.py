@@ -5,7 +5,8 @@ from collections.abc import Collection
 import numpy as np
 
 from ..core.knowledge import Entry
-from .embedding import Embedder
+from ..prepared import PACKAGE, PreparedCache, code_fingerprint
+from .embedding import MODEL_FOLDER, Embedder
 
 # Up to this many entries every phrasing is compared with the question. Beyond it, entries are shortlisted first
 # by their mean phrasing over the model's leading dimensions (it is a PCA model: they carry most of the meaning),
@@ -21,11 +22,13 @@ class SemanticIndex:
     """Built once per knowledge base. `closeness(text, among, nearest)` gives cosines for the `nearest` entries
     closest to the text and for each entry position in `among` (the word matcher's candidates)."""
 
-    def __init__(self, entries: list[Entry], embedder: Embedder):
+    def __init__(self, entries: list[Entry], embedder: Embedder, cache: PreparedCache = PreparedCache(None)):
         self.embedder = embedder
         phrasings = [[entry.question, *([entry.label] if entry.label else []), *entry.aliases] for entry in entries]
         counts = np.array([len(texts) for texts in phrasings], dtype=np.int64)
-        self.vectors = embedder.embed([text for texts in phrasings for text in texts])
+        texts = [text for group in phrasings for text in group]
+        key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", MODEL_FOLDER)))
+        self.vectors = cache.get("vectors", key, lambda: embedder.embed(texts))
         self.counts = counts
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
         self.size = len(entries)
