@@ -27,6 +27,8 @@ QUESTION_SIDE = 0.7
 # A term in more entries than this is too common to bring in candidates of its own (see _score).
 COMMON_POSTINGS = 200
 COMMON_SHARE = 0.05
+# Entries, best covered first, whose phrasings are matched against the question (see Matcher._score).
+SHORTLIST = 200
 # Adjacent word pairs ("state machine", "event driven") say more than either word alone, but never more than
 # the two words together: a pair of everyday words ("backend service") is rare only because pairs are.
 PAIR_SHARE = 0.4
@@ -215,28 +217,18 @@ class Matcher:
 
     def _score(self, query: dict[str, float], topical: dict[str, None], limit: int) -> list[Match]:
         total = sum(query.values())
-        covered: dict[int, float] = defaultdict(float)
-        phrase_hits: dict[int, float] = defaultdict(float)
-        # Rarest terms first: a term found in a large share of entries then only adds to the candidates the
-        # rarer terms found, so in a big knowledge base "how" or "vs" does not pull every entry into the ranking.
-        common = max(COMMON_POSTINGS, COMMON_SHARE * len(self.entries))
-        for term in sorted(query, key=lambda term: len(self._strength.get(term, ()))):
-            weight, postings = query[term], self._strength.get(term, {})
-            holders = postings
-            if covered and len(postings) > common:
-                holders = [index for index in covered if index in postings]
-            phrasings = self._in_phrasing.get(term, {})
-            for index in holders:
-                covered[index] += weight * postings[index]
-                for phrasing_index in phrasings.get(index, ()):
-                    phrase_hits[phrasing_index] += weight
-        best_phrase: dict[int, float] = defaultdict(float)
-        for phrasing_index, hit in phrase_hits.items():
-            phrasing = self._phrasings[phrasing_index]
-            closeness = QUESTION_SIDE * hit / total + (1 - QUESTION_SIDE) * hit / max(phrasing.weight, hit)
-            best_phrase[phrasing.entry_index] = max(best_phrase[phrasing.entry_index], closeness)
-        scores = {index: min(100.0, 100 * (COVERAGE_SHARE * value / total + (1 - COVERAGE_SHARE) * best_phrase[index]))
-                  for index, value in covered.items()}
+        covered = self._coverage(query)
+        # Matching phrasings is the costly part; it is worked out only for the entries the question covers best.
+        # An entry's best phrasing can only match words the entry holds, so a phrasing match lifts an entry that
+        # the coverage already ranks high: on the question sets, the first ten never change.
+        shortlist: dict[int, float] = covered
+        if len(covered) > SHORTLIST:
+            chosen = set(heapq.nlargest(SHORTLIST, covered, key=covered.__getitem__))
+            shortlist = {index: value for index, value in covered.items() if index in chosen}
+        best_phrase = self._phrase_closeness(query, total, shortlist)
+        scores = {index: min(100.0, 100 * (COVERAGE_SHARE * covered[index] / total
+                                           + (1 - COVERAGE_SHARE) * best_phrase.get(index, 0.0)))
+                  for index in shortlist}
         best = heapq.nlargest(limit, scores, key=scores.__getitem__)
         matches = []
         for index in best:
@@ -244,3 +236,50 @@ class Matcher:
             matches.append(Match(self.entries[index], round(scores[index], 1), matched,
                                  round(sum(query[term] for term in matched), 2)))
         return matches
+
+    def _coverage(self, query: dict[str, float]) -> dict[int, float]:
+        """How much of the question each entry holds, weighted by where it holds each term."""
+        covered: dict[int, float] = defaultdict(float)
+        # Rarest terms first: a term found in a large share of entries then only adds to the candidates the
+        # rarer terms found, so in a big knowledge base "how" or "vs" does not pull every entry into the ranking.
+        common = max(COMMON_POSTINGS, COMMON_SHARE * len(self.entries))
+        for term in sorted(query, key=lambda term: len(self._strength.get(term, ()))):
+            weight, postings = query[term], self._strength.get(term, {})
+            if covered and len(postings) > common:
+                # Only entries already covered gain: walk whichever of the two is shorter.
+                if len(postings) < len(covered):
+                    for index, strength in postings.items():
+                        if index in covered:
+                            covered[index] += weight * strength
+                else:
+                    for index in covered:
+                        strength = postings.get(index)
+                        if strength is not None:
+                            covered[index] += weight * strength
+            else:
+                for index, strength in postings.items():
+                    covered[index] += weight * strength
+        return covered
+
+    def _phrase_closeness(self, query: dict[str, float], total: float, entries: dict[int, float]) -> dict[int, float]:
+        """For each of `entries`, how close its best phrasing is to the question: the question's share of the
+        phrasing's words, and the phrasing's share of the question's."""
+        hits: dict[int, float] = defaultdict(float)
+        for term, weight in query.items():
+            holders = self._in_phrasing.get(term)
+            if not holders:
+                continue
+            if len(holders) <= len(entries):
+                found = ((index, phrasings) for index, phrasings in holders.items() if index in entries)
+            else:
+                found = ((index, holders[index]) for index in entries if index in holders)
+            for _, phrasings in found:
+                for phrasing_index in phrasings:
+                    hits[phrasing_index] += weight
+        best: dict[int, float] = {}
+        for phrasing_index, hit in hits.items():
+            phrasing = self._phrasings[phrasing_index]
+            closeness = QUESTION_SIDE * hit / total + (1 - QUESTION_SIDE) * hit / max(phrasing.weight, hit)
+            if closeness > best.get(phrasing.entry_index, 0.0):
+                best[phrasing.entry_index] = closeness
+        return best
