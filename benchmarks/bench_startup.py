@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10, help="timed runs of each command")
     parser.add_argument("--top", type=int, default=10, help="imports to list")
+    parser.add_argument("--before", type=Path, help="a checkout of earlier code (git worktree) to time alongside, "
+                                                    "run as python -m bot with it first on PYTHONPATH")
     args = parser.parse_args(argv)
     bot = Path(sys.executable).parent / "backend-bot"
     if not bot.exists():
@@ -93,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         "backend-bot ask, BOT_MATCHER=lexical": (ask, {"BOT_MATCHER": "lexical"}),
         "backend-bot ask, knowledge built every run (BOT_CACHE_DIR=off)": (ask, {"BOT_CACHE_DIR": "off"}),
     }
+    if args.before:
+        before = ([sys.executable, "-m", "bot", "ask", QUESTION], {"PYTHONPATH": str(args.before.resolve())})
+        commands[f"backend-bot ask, code in {args.before}"] = before
+        commands[f"backend-bot ask, code in {args.before}, BOT_MATCHER=lexical"] = (
+            before[0], {**before[1], "BOT_MATCHER": "lexical"})
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         env = command_env(folder)
