@@ -14,6 +14,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # Each change to the knowledge (a phrasing taught in chat) makes a new file; only the newest few of a kind stay.
 KEEP_FILES = 6
+ABANDONED_SECONDS = 3600
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -73,13 +75,20 @@ class PreparedCache:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Written aside and renamed into place: a process reading it never sees half a file.
             with tempfile.NamedTemporaryFile(dir=self.folder, prefix=f".{kind}-", delete=False) as file:
-                pickle.dump(built, file, protocol=pickle.HIGHEST_PROTOCOL)
+                try:
+                    pickle.dump(built, file, protocol=pickle.HIGHEST_PROTOCOL)
+                except BaseException:
+                    os.unlink(file.name)
+                    raise
             os.replace(file.name, path)
             self._prune(kind)
-        except (OSError, pickle.PicklingError) as error:
+        except Exception as error:  # the cache is optional: a folder or a build it cannot keep only costs time
             log.debug("cannot keep the built %s in %s: %s", kind, self.folder, error)
 
     def _prune(self, kind: str) -> None:
         files = sorted(self.folder.glob(f"{kind}-*.pickle"), key=lambda path: path.stat().st_mtime, reverse=True)
-        for old in files[KEEP_FILES:]:
+        # A file being written is renamed into place within a second; one this old was left by a killed process.
+        abandoned = [path for path in self.folder.glob(f".{kind}-*")
+                     if time.time() - path.stat().st_mtime > ABANDONED_SECONDS]
+        for old in files[KEEP_FILES:] + abandoned:
             old.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -53,14 +54,19 @@ def test_an_edited_knowledge_file_is_served_at_once_not_the_kept_build(ask, tmp_
     assert "new fleet button" in after["text"] and "old restart script" not in after["text"]
 
 
-def test_a_damaged_kept_build_is_built_again(ask, tmp_path):
+def test_a_damaged_kept_build_is_built_again_and_a_half_written_one_cleared(ask, tmp_path):
     expected = json.loads(ask("how do I stop a double charge?").stdout)
     for path in (tmp_path / "cache").glob("*.pickle"):
         path.write_bytes(b"\x80\x05not a pickle at all")
+    # What a process killed while writing leaves behind, two hours ago.
+    abandoned = tmp_path / "cache" / ".responder-k1ll3d"
+    abandoned.write_bytes(b"\x80\x05half")
+    os.utime(abandoned, (time.time() - 7200, time.time() - 7200))
     result = ask("how do I stop a double charge?")
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert json.loads(result.stdout) == expected
     assert all(path.stat().st_size > 1000 for path in (tmp_path / "cache").glob("*.pickle"))
+    assert not abandoned.exists()
 
 
 class Planted:
