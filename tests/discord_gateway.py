@@ -72,8 +72,12 @@ class DiscordGateway:
             await self.socket.send_json(frame)
             return
         for socket in self.sockets:
-            if not socket.closed:
+            if socket.closed:
+                continue
+            try:
                 await socket.send_json(frame)
+            except ConnectionResetError:
+                pass  # a session closing as the event goes out (a holder that lost its lease) never receives it
 
     async def send_raw(self, frame: dict) -> None:
         await self.socket.send_json(frame)
