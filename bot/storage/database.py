@@ -35,6 +35,12 @@ def newer_schema_error(where: str, step: str, instead: str) -> StorageError:
                         f"upgrade backend-bot, or set BOT_DATABASE to {instead}")
 
 
+def insert_statement(table: str, row: dict) -> str:
+    """INSERT of one row's columns, with a ? for each value, in the SQL both databases read."""
+    columns = ", ".join(f'"{column}"' for column in row)
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})"
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -75,6 +81,7 @@ class Database(OffTheLoop):
             # In WAL mode, NORMAL syncs at checkpoints rather than on every commit: a commit survives the process
             # being killed, though not the machine losing power. The per-event claim and log stay cheap.
             self._execute("PRAGMA synchronous = NORMAL")
+            # The step names are PostgreSQL's list, which a test holds equal to migrations.py's.
             if self._applied_steps() != [name for name, _ in STEPS]:
                 self._migrate()
             # A read-only file opens and reads fine, then fails every write: find out now, not at the first vote.
@@ -198,8 +205,6 @@ class Database(OffTheLoop):
     def insert(self, table: str, row: dict) -> int:
         with self._lock:
             try:
-                columns = ", ".join(f'"{column}"' for column in row)
-                return self._execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
-                                     list(row.values())).lastrowid
+                return self._execute(insert_statement(table, row), list(row.values())).lastrowid
             except sqlite3.Error as error:
                 raise StorageError(f"cannot write to the database at {self.path}: {error}") from error

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
-from .database import OffTheLoop, StorageError, newer_schema_error
+from .database import OffTheLoop, StorageError, insert_statement, newer_schema_error
 from .location import redacted, without_password
 
 try:
@@ -123,9 +123,7 @@ class PostgresDatabase(OffTheLoop):
                 raise self._error("cannot use", error) from None
 
     def insert(self, table: str, row: dict) -> int:
-        columns = ", ".join(f'"{column}"' for column in row)
-        marks = ", ".join("?" for _ in row)
-        return self.rows(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id", list(row.values()))[0]["id"]
+        return self.rows(insert_statement(table, row) + " RETURNING id", list(row.values()))[0]["id"]
 
     @contextmanager
     def _connection(self):
