@@ -270,10 +270,10 @@ class Matcher:
             if not holders:
                 continue
             if len(holders) <= len(entries):
-                found = ((index, phrasings) for index, phrasings in holders.items() if index in entries)
+                found = (phrasings for index, phrasings in holders.items() if index in entries)
             else:
-                found = ((index, holders[index]) for index in entries if index in holders)
-            for _, phrasings in found:
+                found = (holders[index] for index in entries if index in holders)
+            for phrasings in found:
                 for phrasing_index in phrasings:
                     hits[phrasing_index] += weight
         best: dict[int, float] = {}
