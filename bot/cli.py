@@ -31,7 +31,7 @@ def command_ask(args: argparse.Namespace) -> int:
     if not text:
         print(USAGE_HINT, file=sys.stderr)
         return EXIT_USAGE
-    bot = build_bot(load_settings(), counting=False)
+    bot = build_bot(load_settings(), counting=False, few_questions=text != "-")
     # Bytes that are not UTF-8 become U+FFFD and the line is still answered: one reply per line, always.
     lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if text == "-" else [text]
 
@@ -56,7 +56,7 @@ def command_ask(args: argparse.Namespace) -> int:
 def command_chat(args: argparse.Namespace) -> int:
     from .adapters.console import run_chat
 
-    bot = build_bot(load_settings(), counting=False)
+    bot = build_bot(load_settings(), counting=False, few_questions=True)
     try:
         run_chat(bot.service, input, sys.stdout, terminal_user(args))
     finally:

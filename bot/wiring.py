@@ -39,19 +39,21 @@ class Bot:
         self.storage.close()
 
 
-def semantic_for(settings: Settings) -> ClosenessFactory | None:
-    """Closeness in meaning for the fused matcher; None for BOT_MATCHER=lexical, which then loads no model."""
+def semantic_for(settings: Settings, plain: bool = False) -> ClosenessFactory | None:
+    """Closeness in meaning for the fused matcher; None for BOT_MATCHER=lexical, which then loads no model.
+    `plain`: for a command that asks a question or two, worked out without numpy (see bot/semantic)."""
     if settings.matcher == "lexical":
         return None
     from .semantic import closeness_for, start_loading
 
     start_loading()
-    return functools.partial(closeness_for, cache=PreparedCache(settings.cache_folder))
+    return functools.partial(closeness_for, cache=PreparedCache(settings.cache_folder), plain=plain)
 
 
-def live_knowledge(settings: Settings, learned: LearnedStore, meaning: bool = True) -> LiveKnowledge:
+def live_knowledge(settings: Settings, learned: LearnedStore, meaning: bool = True,
+                   plain: bool = False) -> LiveKnowledge:
     """The files plus what the team taught, built (or loaded from the cache of built knowledge) for `settings`."""
-    return LiveKnowledge(settings.knowledge_paths, learned, semantic_for(settings) if meaning else None,
+    return LiveKnowledge(settings.knowledge_paths, learned, semantic_for(settings, plain) if meaning else None,
                          PreparedCache(settings.cache_folder))
 
 
@@ -59,14 +61,16 @@ def build_responder(settings: Settings) -> Responder:
     return Responder(load_knowledge(settings.knowledge_paths), semantic_for(settings))
 
 
-def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now, counting: bool = True) -> Bot:
+def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now, counting: bool = True,
+              few_questions: bool = False) -> Bot:
     """Raises KnowledgeError or StorageError with a message for a person; the caller decides how to exit.
 
     `clock` is the service's now (quiz answers, schedule commands); tests set it. A one-off command, whose figures
-    nobody reads, passes `counting=False`."""
+    nobody reads, passes `counting=False`; one that asks only a question or two (`ask`, `chat`) also passes
+    `few_questions=True`, so meaning is worked out without importing numpy."""
     storage = open_storage(settings.database)
     try:
-        live = live_knowledge(settings, storage.learned)
+        live = live_knowledge(settings, storage.learned, plain=few_questions)
     except BaseException:
         storage.close()
         raise

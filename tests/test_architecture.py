@@ -3,7 +3,7 @@
 import ast
 from pathlib import Path
 
-# The core stays pure Python: the semantic model (numpy, tokenizers, safetensors) lives beside it, in bot/semantic.
+# The core stays pure Python: the semantic model (numpy) lives beside it, in bot/semantic.
 FORBIDDEN_MODULES = {"slack_bolt", "slack_sdk", "discord", "sqlite_utils", "sqlite3", "psycopg", "psycopg_pool",
                      "aiohttp", "yaml", "numpy", "tokenizers", "safetensors"}
 

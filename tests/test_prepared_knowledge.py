@@ -99,11 +99,11 @@ def test_an_unwritable_cache_folder_only_means_building_every_run(ask, tmp_path)
     assert json.loads(result.stdout)["entry"]["id"] == "make-idempotent"
 
 
-def test_a_one_off_ask_on_a_current_database_loads_neither_sqlite_utils_nor_prometheus(ask, tmp_path):
-    ask("how do I scale a backend?")  # creates the database (its schema steps use sqlite-utils)
+def test_a_one_off_ask_on_a_current_database_loads_neither_sqlite_utils_nor_prometheus_nor_numpy(ask, tmp_path):
+    ask("how do I scale a backend?")  # creates the database (sqlite-utils) and keeps the vectors (numpy)
     script = ("import sys\nfrom bot.cli import main\nmain(['ask', 'how do I scale a backend?'])\n"
               "print(sorted(name for name in sys.modules if name.split('.')[0] in {'sqlite_utils', "
-              "'prometheus_client', 'importlib_metadata'}))")
+              "'prometheus_client', 'importlib_metadata', 'numpy', 'tokenizers'}))")
     env = {**os.environ, "BOT_DATABASE": str(tmp_path / "bot.db"), "BOT_CACHE_DIR": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path,
                             timeout=60)

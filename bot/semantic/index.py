@@ -5,15 +5,15 @@ from collections.abc import Collection
 import numpy as np
 
 from ..core.knowledge import Entry
-from ..prepared import PACKAGE, PreparedCache, code_fingerprint
-from .embedding import MODEL_FOLDER, Embedder
+from ..prepared import PreparedCache
+from . import EXACT_UP_TO
+from .embedding import Embedder
+from .model import phrasing_vectors
 
-# Up to this many entries every phrasing is compared with the question. Beyond it, entries are shortlisted first
-# by their mean phrasing over the model's leading dimensions (it is a PCA model: they carry most of the meaning),
-# one short row per entry instead of ~5 to 50 full ones, and only the shortlist is compared in full. The
-# shortlist is generous, so the nearest few are almost always in it; 10,000 entries then cost about as much as a
-# few hundred.
-EXACT_UP_TO = 200
+# Beyond EXACT_UP_TO entries, entries are shortlisted first by their mean phrasing over the model's leading
+# dimensions (it is a PCA model: they carry most of the meaning), one short row per entry instead of ~5 to 50 full
+# ones, and only the shortlist is compared in full. The shortlist is generous, so the nearest few are almost always
+# in it; 10,000 entries then cost about as much as a few hundred.
 SHORTLIST = 100
 ROUGH_DIMENSIONS = 64
 
@@ -24,12 +24,9 @@ class SemanticIndex:
 
     def __init__(self, entries: list[Entry], embedder: Embedder, cache: PreparedCache = PreparedCache(None)):
         self.embedder = embedder
-        phrasings = [[entry.question, *([entry.label] if entry.label else []), *entry.aliases] for entry in entries]
-        counts = np.array([len(texts) for texts in phrasings], dtype=np.int64)
-        texts = [text for group in phrasings for text in group]
-        key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", MODEL_FOLDER)))
-        self.vectors = cache.get("vectors", key, lambda: embedder.embed(texts))
-        self.counts = counts
+        data, counts = phrasing_vectors(entries, embedder.model, cache)
+        self.vectors = np.frombuffer(data, dtype="<f4").reshape(-1, embedder.dimensions)
+        self.counts = counts = np.array(counts, dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
         self.size = len(entries)
         self.rough = None

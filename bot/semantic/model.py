@@ -1,0 +1,53 @@
+"""The shipped static model in plain Python: its tokenizer and its table of token vectors, and a text's vector
+worked out without numpy, for a one-off command that asks one question and should not pay numpy's import.
+"""
+
+import math
+from pathlib import Path
+
+from ..core.knowledge import Entry
+from ..prepared import PACKAGE, PreparedCache, code_fingerprint
+from .table import read_table
+from .wordpiece import WordPiece
+
+MODEL_FOLDER = Path(__file__).resolve().parent / "model"
+# The matcher reads 500 characters of a message; the model reads no more either (a pasted log costs nothing).
+MAX_CHARS = 500
+
+
+class Model:
+    def __init__(self, folder: Path = MODEL_FOLDER):
+        self.tokenizer = WordPiece(folder / "tokenizer.json")
+        self.table = read_table(folder / "model.safetensors")
+        self.dimensions = self.table.dimensions
+
+    def token_ids(self, text: str) -> list[int]:
+        """The text's tokens, less the unknown one: it stands for "a word the model never saw", and averaging it
+        in only blurs the text."""
+        unknown = self.tokenizer.unknown
+        return [token for token in self.tokenizer.ids(text[:MAX_CHARS]) if token != unknown]
+
+    def vector(self, text: str) -> list[float]:
+        """The text's vector of length 1 (all zeros when no token is known): the mean of its tokens' rows."""
+        rows = [self.table.row(token) for token in self.token_ids(text)]
+        if not rows:
+            return [0.0] * self.dimensions
+        sums = [math.fsum(column) for column in zip(*rows)]
+        length = math.sqrt(math.fsum(value * value for value in sums)) or 1.0
+        return [value / length for value in sums]
+
+
+def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache) -> tuple[bytes, list[int]]:
+    """The vector of every entry's every phrasing (its question, label and aliases), as float32 rows one after
+    another, and how many rows each entry has. An earlier run's vectors are loaded when the phrasings, the code and
+    the model are the same; else they are worked out with numpy (embedding.py), which is then imported."""
+    groups = [[entry.question, *([entry.label] if entry.label else []), *entry.aliases] for entry in entries]
+    texts = [text for group in groups for text in group]
+    key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", MODEL_FOLDER)))
+
+    def build() -> bytes:
+        from .embedding import Embedder
+
+        return Embedder(model).embed(texts).astype("<f4").tobytes()
+
+    return cache.get("vectors", key, build), [len(group) for group in groups]

@@ -1,0 +1,35 @@
+"""Closeness in meaning in plain Python, for a command that asks a question or two of a small knowledge base: the
+same cosines as index.py (to float rounding), without importing numpy. Each question compares itself with every
+phrasing, about 10 ms for the 1,287 phrasings of the shipped knowledge, so `serve` and bulk commands use index.py.
+"""
+
+import heapq
+from collections.abc import Collection
+from operator import mul
+
+from ..core.knowledge import Entry
+from ..prepared import PreparedCache
+from .model import Model, phrasing_vectors
+
+
+class PlainIndex:
+    def __init__(self, entries: list[Entry], model: Model, cache: PreparedCache = PreparedCache(None)):
+        self.model = model
+        data, counts = phrasing_vectors(entries, model, cache)
+        # Read in place: turning the rows into lists of floats first costs more than a question's comparisons.
+        values = memoryview(data).cast("f")
+        width = model.dimensions
+        self.groups: list[list[memoryview]] = []
+        start = 0
+        for count in counts:
+            self.groups.append([values[row * width:(row + 1) * width] for row in range(start, start + count)])
+            start += count
+
+    def closeness(self, text: str, among: Collection[int] = (), nearest: int = 5) -> dict[int, float]:
+        if not self.groups:
+            return {}
+        query = self.model.vector(text)
+        wanted = set(among) if nearest == 0 else range(len(self.groups))
+        best = {index: max(sum(map(mul, query, row)) for row in self.groups[index]) for index in wanted}
+        closest = heapq.nlargest(nearest, best, key=best.__getitem__) if nearest else []
+        return {index: best[index] for index in {*closest, *among}}
