@@ -146,14 +146,14 @@ def _database(bot_database: str, database_url: str) -> Path | str:
     return database_url
 
 
-MATCHERS = ("fused", "lexical")
+MATCHERS = ("fused", "lexical", "transformer")
 
 
 def _matcher(value: str) -> str:
     if not value:
         return MATCHERS[0]
     if value.lower() not in MATCHERS:
-        raise ConfigError(f"BOT_MATCHER must be fused or lexical, not {value!r}")
+        raise ConfigError(f"BOT_MATCHER must be fused, lexical or transformer, not {value!r}")
     return value.lower()
 
 

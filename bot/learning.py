@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 
 from .core.entries import FIELDS
-from .core.fusion import ClosenessFactory
+from .core.fusion import ClosenessFactory, OpinionFactory
 from .core.knowledge import KnowledgeBase, KnowledgeError, Problem, build_knowledge, with_aliases
 from .core.replies import ANSWERED, Responder
 from .knowledge_files import defined_ids, find_files, read_documents, without_replaced
@@ -24,10 +24,11 @@ class LiveKnowledge:
     half-loaded knowledge, and a broken edit leaves the last good knowledge serving."""
 
     def __init__(self, paths: list[Path], learned: LearnedStore, semantic: ClosenessFactory | None = None,
-                 cache: PreparedCache = PreparedCache(None)):
+                 cache: PreparedCache = PreparedCache(None), opinion: OpinionFactory | None = None):
         self.paths = paths
         self.learned = learned
         self.semantic = semantic
+        self.opinion = opinion
         self.cache = cache
         self.stamp = self._stamp()
         self.responder, self.orphans = self._build()
@@ -57,7 +58,7 @@ class LiveKnowledge:
         """The word index from an earlier run when the entries and the code are the same, meaning attached after."""
         key = "\n".join((repr((knowledge.entries, knowledge.sources)), code_fingerprint(PACKAGE / "core")))
         responder = self.cache.get("responder", key, lambda: Responder(knowledge))
-        responder.attach_meaning(self.semantic)
+        responder.attach_meaning(self.semantic, self.opinion)
         return responder
 
     def _knowledge(self, new_entry: dict | None = None) -> tuple[KnowledgeBase, list[tuple[str, str]]]:

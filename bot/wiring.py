@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .config import Settings
-from .core.fusion import ClosenessFactory
+from .core.fusion import ClosenessFactory, OpinionFactory
 from .core.replies import Responder
 from .daily import Daily
 from .knowledge_files import load_knowledge
@@ -50,15 +50,27 @@ def semantic_for(settings: Settings, plain: bool = False) -> ClosenessFactory | 
     return functools.partial(closeness_for, cache=PreparedCache(settings.cache_folder), plain=plain)
 
 
+def opinion_for(settings: Settings) -> OpinionFactory | None:
+    """The sentence transformer's second opinion, for BOT_MATCHER=transformer only; raises ModelError when its
+    extra is not installed."""
+    if settings.matcher != "transformer":
+        return None
+    from .semantic import second_opinion_for
+
+    return functools.partial(second_opinion_for, cache=PreparedCache(settings.cache_folder))
+
+
 def live_knowledge(settings: Settings, learned: LearnedStore, meaning: bool = True,
                    plain: bool = False) -> LiveKnowledge:
     """The files plus what the team taught, built (or loaded from the cache of built knowledge) for `settings`."""
-    return LiveKnowledge(settings.knowledge_paths, learned, semantic_for(settings, plain) if meaning else None,
-                         PreparedCache(settings.cache_folder))
+    if not meaning:
+        return LiveKnowledge(settings.knowledge_paths, learned, None, PreparedCache(settings.cache_folder))
+    return LiveKnowledge(settings.knowledge_paths, learned, semantic_for(settings, plain),
+                         PreparedCache(settings.cache_folder), opinion_for(settings))
 
 
 def build_responder(settings: Settings) -> Responder:
-    return Responder(load_knowledge(settings.knowledge_paths), semantic_for(settings))
+    return Responder(load_knowledge(settings.knowledge_paths), semantic_for(settings), opinion_for(settings))
 
 
 def build_bot(settings: Settings, clock: Callable[[], datetime] = utc_now, counting: bool = True,

@@ -68,14 +68,14 @@ def test_the_lexical_matcher_loads_no_model(tmp_path):
 def test_an_unknown_matcher_is_one_line_naming_the_variable(tmp_path):
     result = ask("how do I scale", BOT_MATCHER="neural", BOT_DATABASE=str(tmp_path / "x.db"))
     assert result.returncode != 0
-    assert result.stderr.strip() == "error: BOT_MATCHER must be fused or lexical, not 'neural'"
+    assert result.stderr.strip() == "error: BOT_MATCHER must be fused, lexical or transformer, not 'neural'"
 
 
 def test_the_model_is_shipped_as_package_data_and_embeds_like_meanings_close_together():
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     shipped = {path.name for path in MODEL_FOLDER.iterdir()}
     assert {"model.safetensors", "tokenizer.json"} <= shipped
-    assert set(package_data["bot.semantic"]) == {"model/*.json", "model/*.safetensors"}
+    assert set(package_data["bot.semantic"]) == {"model/*.json", "model/*.safetensors", "minilm/*.json", "minilm/*.onnx"}
     vectors = Embedder().embed(["how do I speed up slow sql queries", "our database queries take forever",
                                 "what is the best pizza topping", ""])
     assert [round(float(length), 3) for length in (vectors ** 2).sum(axis=1)] == [1.0, 1.0, 1.0, 0.0]

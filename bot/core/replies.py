@@ -7,7 +7,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz, process, utils
 
 from .fusion import SUGGEST_SCORE as MEANING_SUGGEST_SCORE
-from .fusion import Candidate, ClosenessFactory, checked_answer, rank_candidates, rescued
+from .fusion import Candidate, ClosenessFactory, OpinionFactory, checked_answer, confirmed, rank_candidates, rescued
 from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
@@ -137,11 +137,13 @@ class Responder:
     knowledge: KnowledgeBase
     # Builds closeness in meaning for the entries (bot/semantic); None matches on words alone.
     semantic: ClosenessFactory | None = None
+    # A second opinion where words and closeness leave a suggestion (BOT_MATCHER=transformer); None goes without.
+    opinion: OpinionFactory | None = None
     matcher: Matcher = field(init=False)
 
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.knowledge)
-        self.attach_meaning(self.semantic)
+        self.attach_meaning(self.semantic, self.opinion)
         self._positions = {entry.id: index for index, entry in enumerate(self.knowledge.entries)}
         # What each entry is about at a glance: its question, label, tags and id, not words its answer mentions.
         self._headlines = {entry.id: entry_terms(" ".join((entry.question, entry.label, *entry.tags,
@@ -151,14 +153,17 @@ class Responder:
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
         self._related: dict[str, tuple[Entry, ...]] = {}
 
-    def attach_meaning(self, semantic: ClosenessFactory | None) -> None:
-        """Matches on meaning too from now on (or on words alone, for None)."""
+    def attach_meaning(self, semantic: ClosenessFactory | None, opinion: OpinionFactory | None = None) -> None:
+        """Matches on meaning too from now on (or on words alone, for None), with a second opinion if given."""
         self.semantic = semantic
+        self.opinion = opinion if semantic else None
         self.closeness = semantic(self.knowledge.entries) if semantic else None
+        self.second_opinion = self.opinion(self.knowledge.entries) if self.opinion else None
 
     def __getstate__(self) -> dict:
         # What words alone build is kept between runs (bot/prepared.py); meaning is attached again after loading.
-        return {**self.__dict__, "semantic": None, "closeness": None, "_related": {}}
+        return {**self.__dict__, "semantic": None, "closeness": None, "opinion": None, "second_opinion": None,
+                "_related": {}}
 
     def reply_to(self, text: str) -> Reply:
         intent = classify_small_talk(text)
@@ -200,6 +205,9 @@ class Responder:
             return self.answer(found.entry, round(100 * found.fused, 1))
         if lexical.status == UNKNOWN and (not candidates or candidates[0].fused < MEANING_SUGGEST_SCORE):
             return replace(lexical, score=round(100 * candidates[0].fused, 1) if candidates else 0.0)
+        if self.second_opinion is not None and (
+                found := confirmed(text, candidates, self.second_opinion, self._positions)) is not None:
+            return self.answer(found.entry, round(100 * found.fused, 1))
         return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
 
     def is_held_back(self, text: str, entry: Entry) -> bool:

@@ -10,7 +10,7 @@ or two of a small knowledge base compares in plain Python (plain.py) instead; bo
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 
-from ..core.fusion import Closeness
+from ..core.fusion import Closeness, SecondOpinion
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
 
@@ -54,3 +54,21 @@ def closeness_for(entries: list[Entry], cache: PreparedCache = PreparedCache(Non
 
         index = _loader.submit(lambda: SemanticIndex(entries, _embedder(), cache))
     return lambda text, among, nearest: index.result().closeness(text, among, nearest)
+
+
+@lru_cache(maxsize=1)
+def _transformer() -> Future:
+    from .transformer import Transformer
+
+    return _loader.submit(Transformer)
+
+
+def second_opinion_for(entries: list[Entry], cache: PreparedCache = PreparedCache(None)) -> SecondOpinion:
+    """An OpinionFactory (see bot.core.fusion): the sentence transformer's closest entry to a question. Raises
+    ModelError at once when onnxruntime is not installed; the model and its index load on the worker."""
+    from .transformer import SecondOpinion as Opinion, require_runtime
+
+    require_runtime()
+    model = _transformer()
+    index = _loader.submit(lambda: Opinion(entries, model.result(), cache))
+    return lambda text: index.result()(text)

@@ -37,11 +37,16 @@ class Model:
         return [value / length for value in sums]
 
 
+def phrasing_groups(entries: list[Entry]) -> list[list[str]]:
+    """Each entry's phrasings: its question, label and aliases."""
+    return [[entry.question, *([entry.label] if entry.label else []), *entry.aliases] for entry in entries]
+
+
 def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache) -> tuple[bytes, list[int]]:
     """The vector of every entry's every phrasing (its question, label and aliases), as float32 rows one after
     another, and how many rows each entry has. An earlier run's vectors are loaded when the phrasings, the code and
     the model are the same; else they are worked out with numpy (embedding.py), which is then imported."""
-    groups = [[entry.question, *([entry.label] if entry.label else []), *entry.aliases] for entry in entries]
+    groups = phrasing_groups(entries)
     texts = [text for group in groups for text in group]
     key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", MODEL_FOLDER)))
 

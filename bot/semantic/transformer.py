@@ -1,0 +1,94 @@
+"""A second opinion from a sentence transformer: all-MiniLM-L6-v2, the model the static one was distilled from,
+exported whole to ONNX with 8-bit weights (bot/semantic/minilm/, rebuilt by build_transformer.py) and run with
+onnxruntime. `BOT_MATCHER=transformer`, installed with `pip install 'backend-bot[transformer]'`.
+
+It reads a question as a whole, word order and all, where the static model averages its words; that tells "asks
+about this entry in other words" from "shares a word with it" better than anything else measured here. It is
+used only where the other signals are unsure (see bot/core/fusion.py, `confirmed`).
+"""
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..core.knowledge import Entry
+from ..prepared import PACKAGE, PreparedCache, code_fingerprint
+from . import ModelError
+from .model import phrasing_groups
+from .wordpiece import WordPiece
+
+FOLDER = Path(__file__).resolve().parent / "minilm"
+EXTRA = "pip install 'backend-bot[transformer]'"
+# The model's own limit, its start and end tokens included; a text is cut well past it before splitting.
+MAX_TOKENS = 256
+MAX_CHARS = 4_000
+BATCH = 64
+
+
+def require_runtime() -> None:
+    """Raises ModelError, saying how to install it, when onnxruntime is missing."""
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise ModelError(f"BOT_MATCHER=transformer needs onnxruntime: {EXTRA}")
+
+
+class Transformer:
+    def __init__(self, folder: Path = FOLDER):
+        require_runtime()
+        import onnxruntime
+
+        self.tokenizer = WordPiece(folder / "tokenizer.json")
+        self.start, self.end = self.tokenizer.vocabulary["[CLS]"], self.tokenizer.vocabulary["[SEP]"]
+        options = onnxruntime.SessionOptions()
+        # One question at a time, beside the bot's other work on a small machine: one thread is the fastest.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self.session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options,
+                                                        providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own types for a missing or damaged file
+            raise ModelError(f"cannot load the transformer {folder / 'model.onnx'}: {error}") from error
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One row of length 1 per text. Texts of like length go together, so a batch carries little padding."""
+        tokens = [[self.start, *self.tokenizer.ids(text[:MAX_CHARS])[:MAX_TOKENS - 2], self.end] for text in texts]
+        order = sorted(range(len(tokens)), key=lambda index: len(tokens[index]))
+        vectors = np.zeros((len(tokens), self.session.get_outputs()[0].shape[-1] or 384), dtype=np.float32)
+        for first in range(0, len(order), BATCH):
+            rows = order[first:first + BATCH]
+            width = len(tokens[rows[-1]])
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for place, row in enumerate(rows):
+                ids[place, :len(tokens[row])] = tokens[row]
+                mask[place, :len(tokens[row])] = 1
+            vectors[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return vectors
+
+
+class SecondOpinion:
+    """Which entry the transformer finds closest to a question (the best cosine over each entry's phrasings),
+    how close, and by how much it leads the next entry."""
+
+    def __init__(self, entries: list[Entry], model: Transformer, cache: PreparedCache = PreparedCache(None)):
+        self.model = model
+        groups = phrasing_groups(entries)
+        texts = [text for group in groups for text in group]
+        key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", FOLDER)))
+        data = cache.get("transformer", key, lambda: model.embed(texts).astype("<f4").tobytes())
+        self.vectors = np.frombuffer(data, dtype="<f4").reshape(len(texts), -1) if texts else None
+        counts = np.array([len(group) for group in groups], dtype=np.int64)
+        self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
+
+    def __call__(self, text: str) -> tuple[int, float, float]:
+        if self.vectors is None:
+            return -1, 0.0, 0.0
+        best = np.maximum.reduceat(self.vectors @ self.model.embed([text])[0], self.starts)
+        if len(best) == 1:
+            return 0, float(best[0]), float(best[0])
+        first, second = np.argpartition(-best, 1)[:2]
+        if best[second] > best[first]:
+            first, second = second, first
+        return int(first), float(best[first]), float(best[first] - best[second])

@@ -1,0 +1,80 @@
+"""BOT_MATCHER=transformer: the sentence transformer shipped in bot/semantic/minilm/ (the transformer extra) gives a
+second opinion where words and the static model only suggest, through the real `backend-bot` command."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.replies import ANSWERED, SUGGEST, Responder
+from bot.knowledge_files import load_knowledge, shipped_folder
+from bot.semantic import closeness_for, second_opinion_for
+from bot.semantic.transformer import Transformer
+
+COMMAND = str(Path(sys.executable).parent / "backend-bot")
+
+
+@pytest.fixture
+def ask(tmp_path):
+    def run(question: str, **variables: str) -> dict:
+        env = {key: value for key, value in os.environ.items() if key not in ("KNOWLEDGE_PATH", "BOT_MATCHER")}
+        env.update({"BOT_DATABASE": str(tmp_path / "bot.db"), "BOT_CACHE_DIR": str(tmp_path / "cache"), **variables})
+        result = subprocess.run([COMMAND, "ask", "--json", question], capture_output=True, text=True, env=env,
+                                cwd=tmp_path, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+    return run
+
+
+def test_a_suggestion_the_transformer_confirms_is_answered(ask, tmp_path):
+    fused = ask("when should we use redis")
+    assert fused["status"] == "suggest" and fused["suggestions"][0]["id"] == "when-cache"
+    confirmed = ask("when should we use redis", BOT_MATCHER="transformer")
+    assert (confirmed["status"], confirmed["entry"]["id"]) == ("answered", "when-cache")
+    # Its vectors are kept beside the others, and a second run answers the same from them.
+    assert sorted(path.name.split("-")[0] for path in (tmp_path / "cache").glob("*.pickle")) == [
+        "responder", "transformer", "vectors"]
+    assert ask("when should we use redis", BOT_MATCHER="transformer")["status"] == "answered"
+
+
+def test_what_only_shares_a_word_stays_a_suggestion_with_the_transformer(ask):
+    for question in ("what port does redis use by default", "is python faster than go", "who is on call this week"):
+        assert ask(question, BOT_MATCHER="transformer")["status"] != "answered", question
+
+
+def test_the_second_opinion_only_turns_suggestions_into_answers():
+    knowledge = load_knowledge([shipped_folder()])
+    fused = Responder(knowledge, closeness_for)
+    with_opinion = Responder(knowledge, closeness_for, second_opinion_for)
+    questions = ["how do I scale a backend", "what is idempotency", "requests pile up and time out at rush hour",
+                 "how do we know our data is right", "best pizza in town", "hello", "webhook never arrived"]
+    for question in questions:
+        before, after = fused.reply_to(question), with_opinion.reply_to(question)
+        if before.status == ANSWERED:
+            assert (after.status, after.entry.id) == (ANSWERED, before.entry.id), question
+        elif after.status == ANSWERED:
+            assert before.status == SUGGEST and after.entry.id == before.suggestions[0].entry.id, question
+        else:
+            assert after == before, question
+    assert with_opinion.reply_to("requests pile up and time out at rush hour").status == ANSWERED
+
+
+def test_the_exported_transformer_puts_like_meanings_close_together():
+    vectors = Transformer().embed(["how do I speed up slow sql queries", "our database queries take forever",
+                                   "what is the best pizza topping", "x" * 20_000])
+    assert [round(float(length), 3) for length in (vectors ** 2).sum(axis=1)] == [1.0, 1.0, 1.0, 1.0]
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+def test_without_onnxruntime_the_transformer_matcher_is_one_line_naming_the_extra(tmp_path):
+    script = ("import sys\nsys.modules['onnxruntime'] = None\nfrom bot.cli import main\n"
+              "sys.exit(main(['ask', 'how do I scale a backend?']))")
+    env = {**os.environ, "BOT_MATCHER": "transformer", "BOT_DATABASE": str(tmp_path / "bot.db")}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "error: BOT_MATCHER=transformer needs onnxruntime: pip install 'backend-bot[transformer]' "
+        "(BOT_MATCHER=lexical matches without it)"]
