@@ -7,12 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bot.core.knowledge import with_aliases
 from bot.core.replies import ANSWERED, SUGGEST, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
 from bot.semantic import closeness_for, second_opinion_for
-from bot.semantic.transformer import Transformer
+from bot.semantic.model import phrasing_groups
+from bot.semantic.transformer import SecondOpinion, Transformer
 
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
 
@@ -78,3 +81,17 @@ def test_without_onnxruntime_the_transformer_matcher_is_one_line_naming_the_extr
     assert result.stderr.strip().splitlines() == [
         "error: BOT_MATCHER=transformer needs onnxruntime: pip install 'backend-bot[transformer]' "
         "(BOT_MATCHER=lexical matches without it)"]
+
+
+def test_a_taught_phrasing_is_embedded_alone_and_the_vectors_match_a_full_build():
+    knowledge = load_knowledge([shipped_folder()])
+    model = Transformer()
+    SecondOpinion(knowledge.entries, model)
+    taught = with_aliases(knowledge, [("the nightly export keeps timing out", "scale-backend")])[0]
+    texts = [text for group in phrasing_groups(taught.entries) for text in group]
+    missing = [text for text in texts if text not in model._phrasings]
+    assert missing == ["the nightly export keeps timing out"]
+    rebuilt = SecondOpinion(taught.entries, model)
+    assert np.array_equal(rebuilt.vectors, Transformer().embed(texts))
+    assert rebuilt("the nightly export keeps timing out")[0] == [entry.id for entry in taught.entries].index(
+        "scale-backend")

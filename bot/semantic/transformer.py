@@ -24,7 +24,6 @@ EXTRA = "pip install 'backend-bot[transformer]'"
 # The model's own limit, its start and end tokens included; a text is cut well past it before splitting.
 MAX_TOKENS = 256
 MAX_CHARS = 4_000
-BATCH = 64
 
 
 def require_runtime() -> None:
@@ -50,22 +49,31 @@ class Transformer:
                                                         providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own types for a missing or damaged file
             raise ModelError(f"cannot load the transformer {folder / 'model.onnx'}: {error}") from error
+        self.dimensions = self.session.get_outputs()[0].shape[-1]
+        # The vectors of the knowledge's phrasings as last built: a phrasing taught in chat then costs one text,
+        # not the seconds of all of them. Only the current knowledge's are kept.
+        self._phrasings: dict[str, np.ndarray] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One row of length 1 per text. Texts of like length go together, so a batch carries little padding."""
-        tokens = [[self.start, *self.tokenizer.ids(text[:MAX_CHARS])[:MAX_TOKENS - 2], self.end] for text in texts]
-        order = sorted(range(len(tokens)), key=lambda index: len(tokens[index]))
-        vectors = np.zeros((len(tokens), self.session.get_outputs()[0].shape[-1] or 384), dtype=np.float32)
-        for first in range(0, len(order), BATCH):
-            rows = order[first:first + BATCH]
-            width = len(tokens[rows[-1]])
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for place, row in enumerate(rows):
-                ids[place, :len(tokens[row])] = tokens[row]
-                mask[place, :len(tokens[row])] = 1
-            vectors[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        """One row of length 1 per text. Each text is run on its own: the 8-bit model scales its activations by
+        what else is in the batch, so batched texts would move by ~1% with their neighbours (twice as fast, but a
+        phrasing's vector would depend on what it was built with, and differ from a question's)."""
+        vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = np.array([[self.start, *self.tokenizer.ids(text[:MAX_CHARS])[:MAX_TOKENS - 2], self.end]])
+            vectors[row] = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
         return vectors
+
+    def embed_phrasings(self, texts: list[str]) -> np.ndarray:
+        """`embed(texts)`, embedding only the texts the last knowledge did not have."""
+        missing = [text for text in dict.fromkeys(texts) if text not in self._phrasings]
+        known = {**self._phrasings, **dict(zip(missing, self.embed(missing)))}
+        vectors = np.array([known[text] for text in texts], dtype=np.float32).reshape(len(texts), self.dimensions)
+        self.remember(texts, vectors)
+        return vectors
+
+    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
+        self._phrasings = dict(zip(texts, vectors))
 
 
 class SecondOpinion:
@@ -77,8 +85,10 @@ class SecondOpinion:
         groups = phrasing_groups(entries)
         texts = [text for group in groups for text in group]
         key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", FOLDER)))
-        data = cache.get("transformer", key, lambda: model.embed(texts).astype("<f4").tobytes())
+        data = cache.get("transformer", key, lambda: model.embed_phrasings(texts).astype("<f4").tobytes())
         self.vectors = np.frombuffer(data, dtype="<f4").reshape(len(texts), -1) if texts else None
+        if self.vectors is not None:
+            model.remember(texts, self.vectors)
         counts = np.array([len(group) for group in groups], dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
 
