@@ -1,7 +1,7 @@
 """Ranks knowledge entries for a question: IDF-weighted coverage of its words and word pairs, with typo repair."""
 
-import heapq
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,11 +24,14 @@ GENERIC_WORD_SHARE = 0.3
 # closeness looks mostly at the question's side (how much of it the phrasing holds), a little at the phrasing's.
 COVERAGE_SHARE = 0.55
 QUESTION_SIDE = 0.7
+PHRASING_SIDE = 1 - QUESTION_SIDE
 # A term in more entries than this is too common to bring in candidates of its own (see _score).
 COMMON_POSTINGS = 200
 COMMON_SHARE = 0.05
 # Entries, best covered first, whose phrasings are matched against the question (see Matcher._score).
 SHORTLIST = 200
+# Room for rounding when a score cap is compared with a score (scores run from 0 to 100).
+SCORE_SLACK = 1e-6
 # Adjacent word pairs ("state machine", "event driven") say more than either word alone, but never more than
 # the two words together: a pair of everyday words ("backend service") is rare only because pairs are.
 PAIR_SHARE = 0.4
@@ -42,12 +45,6 @@ class Match:
     # and how much those words weigh together.
     matched: tuple[str, ...] = ()
     evidence: float = 0.0
-
-
-@dataclass(frozen=True)
-class _Phrasing:
-    entry_index: int
-    weight: float
 
 
 def content_words(text: str) -> list[str]:
@@ -98,7 +95,11 @@ class Matcher:
         # term -> {entry index: how strongly the entry holds it}, and term -> {entry index: its phrasings with it}
         self._strength: dict[str, dict[int, float]] = defaultdict(dict)
         self._in_phrasing: dict[str, dict[int, list[int]]] = defaultdict(dict)
-        self._phrasings: list[_Phrasing] = []
+        # Per phrasing, in entry order: the entry it belongs to and its total weight.
+        self._phrasing_entry: list[int] = []
+        self._phrasing_weight: list[float] = []
+        # Per entry, the weight of its lightest phrasing: how much of a phrasing a question can fill at most.
+        self._lightest: list[float] = []
         self._core_terms: list[frozenset[str]] = []
         for index, (phrasings, tags, answer) in enumerate(field_terms):
             self._index_entry(index, phrasings, tags, answer)
@@ -140,13 +141,16 @@ class Matcher:
         strengths = dict.fromkeys(answer, ANSWER_STRENGTH)
         strengths.update(dict.fromkeys(tags, TAG_STRENGTH))
         for phrasing in phrasings:
-            phrasing_index = len(self._phrasings)
-            self._phrasings.append(_Phrasing(index, sum(self.weight(term) for term in phrasing)))
+            phrasing_index = len(self._phrasing_entry)
+            self._phrasing_entry.append(index)
+            self._phrasing_weight.append(sum(self.weight(term) for term in phrasing))
             for term in phrasing:
                 strengths[term] = PHRASING_STRENGTH
                 self._in_phrasing[term].setdefault(index, []).append(phrasing_index)
         for term, strength in strengths.items():
             self._strength[term][index] = strength
+        weights = self._phrasing_weight[len(self._phrasing_weight) - len(phrasings):]
+        self._lightest.append(min((weight for weight in weights if weight), default=math.inf))
         self._core_terms.append(self._core_of(phrasings, tags, answer))
 
     @staticmethod
@@ -220,22 +224,52 @@ class Matcher:
         covered = self._coverage(query)
         # Matching phrasings is the costly part; it is worked out only for the entries the question covers best.
         # An entry's best phrasing can only match words the entry holds, so a phrasing match lifts an entry that
-        # the coverage already ranks high: on the question sets, the first ten never change.
-        shortlist: dict[int, float] = covered
-        if len(covered) > SHORTLIST:
-            chosen = set(heapq.nlargest(SHORTLIST, covered, key=covered.__getitem__))
-            shortlist = {index: value for index, value in covered.items() if index in chosen}
-        best_phrase = self._phrase_closeness(query, total, shortlist)
-        scores = {index: min(100.0, 100 * (COVERAGE_SHARE * covered[index] / total
-                                           + (1 - COVERAGE_SHARE) * best_phrase.get(index, 0.0)))
-                  for index in shortlist}
-        best = heapq.nlargest(limit, scores, key=scores.__getitem__)
+        # the coverage already ranks high: on the question sets, the first ten never change. A stable sort keeps
+        # entries of equal coverage in the order the question's terms found them.
+        shortlist = sorted(covered, key=covered.__getitem__, reverse=True)[:SHORTLIST]
+        scores = self._scores(query, total, covered, shortlist[:limit])
+        if 0 < limit < len(shortlist):
+            # An entry's coverage caps its score (see _may_reach): entries whose cap is below the limit-th score of
+            # the best covered cannot be among the best, so their phrasings are not matched. The cap any entry has
+            # cuts the list (best covered first) short, then each remaining entry's own cap is checked.
+            threshold = min(scores.values()) - SCORE_SLACK
+            end = bisect_right(shortlist, -self._coverage_floor(threshold, total), lo=limit,
+                               key=lambda index: -covered[index])
+            rest = self._may_reach(threshold, shortlist[limit:end], covered, total)
+            scores.update(self._scores(query, total, covered, rest))
+        # Ties keep the order the question's terms found the entries in, as the coverage does.
+        order = dict(zip(covered, range(len(covered))))
+        best = sorted(sorted(scores, key=order.__getitem__), key=scores.__getitem__, reverse=True)[:limit]
         matches = []
         for index in best:
             matched = tuple(term for term in topical if term in self._core_terms[index])
             matches.append(Match(self.entries[index], round(scores[index], 1), matched,
                                  round(sum(query[term] for term in matched), 2)))
         return matches
+
+    def _scores(self, query: dict[str, float], total: float, covered: dict[int, float],
+                entries: list[int]) -> dict[int, float]:
+        best_phrase = self._phrase_closeness(query, total, set(entries))
+        return {index: min(100.0, 100 * (COVERAGE_SHARE * covered[index] / total
+                                         + (1 - COVERAGE_SHARE) * best_phrase.get(index, 0.0)))
+                for index in entries}
+
+    def _may_reach(self, score: float, entries: list[int], covered: dict[int, float], total: float) -> list[int]:
+        """The entries that can still reach `score`: an entry's best phrasing holds at most the terms the entry
+        covers, and weighs at least as much as its lightest phrasing, which caps the phrasing's closeness."""
+        # The score's formula (see _score and _phrase_closeness) with those caps, divided by 100.
+        share_rate = (COVERAGE_SHARE + (1 - COVERAGE_SHARE) * QUESTION_SIDE) / total
+        fill_rate = (1 - COVERAGE_SHARE) * PHRASING_SIDE
+        needed, lightest = score / 100, self._lightest
+        return [index for index in entries
+                if covered[index] * share_rate + fill_rate * min(1.0, covered[index] / lightest[index]) >= needed]
+
+    @staticmethod
+    def _coverage_floor(score: float, total: float) -> float:
+        """The least coverage with which any entry can still reach `score` (see _may_reach): the cap of an entry
+        whose lightest phrasing the covered terms fill."""
+        reach = COVERAGE_SHARE + (1 - COVERAGE_SHARE) * QUESTION_SIDE
+        return (score / 100 - (1 - COVERAGE_SHARE) * PHRASING_SIDE) / reach * total
 
     def _coverage(self, query: dict[str, float]) -> dict[int, float]:
         """How much of the question each entry holds, weighted by where it holds each term."""
@@ -261,25 +295,23 @@ class Matcher:
                     covered[index] += weight * strength
         return covered
 
-    def _phrase_closeness(self, query: dict[str, float], total: float, entries: dict[int, float]) -> dict[int, float]:
+    def _phrase_closeness(self, query: dict[str, float], total: float, entries: set[int]) -> dict[int, float]:
         """For each of `entries`, how close its best phrasing is to the question: the question's share of the
         phrasing's words, and the phrasing's share of the question's."""
         hits: dict[int, float] = defaultdict(float)
         for term, weight in query.items():
             holders = self._in_phrasing.get(term)
-            if not holders:
-                continue
-            if len(holders) <= len(entries):
-                found = (phrasings for index, phrasings in holders.items() if index in entries)
-            else:
-                found = (holders[index] for index in entries if index in holders)
-            for phrasings in found:
-                for phrasing_index in phrasings:
-                    hits[phrasing_index] += weight
+            if holders:
+                for index in holders.keys() & entries:
+                    for phrasing_index in holders[index]:
+                        hits[phrasing_index] += weight
         best: dict[int, float] = {}
+        entry_of, weight_of = self._phrasing_entry, self._phrasing_weight
         for phrasing_index, hit in hits.items():
-            phrasing = self._phrasings[phrasing_index]
-            closeness = QUESTION_SIDE * hit / total + (1 - QUESTION_SIDE) * hit / max(phrasing.weight, hit)
-            if closeness > best.get(phrasing.entry_index, 0.0):
-                best[phrasing.entry_index] = closeness
+            phrasing_weight = weight_of[phrasing_index]
+            closeness = (QUESTION_SIDE * hit / total
+                         + PHRASING_SIDE * hit / (hit if hit > phrasing_weight else phrasing_weight))
+            entry_index = entry_of[phrasing_index]
+            if closeness > best.get(entry_index, 0.0):
+                best[entry_index] = closeness
         return best
