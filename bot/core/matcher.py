@@ -111,11 +111,14 @@ class Matcher:
 
     def _set_up_lookups(self) -> None:
         self._repair = lru_cache(maxsize=50_000)(self._repair_word)
+        # A reply weighs its question more than once (to rank it, then to check its scope): the last few are kept.
+        self._weighed = lru_cache(maxsize=16)(self._weigh)
         self._position = {id(entry): index for index, entry in enumerate(self.entries)}
 
     def __getstate__(self) -> dict:
-        # Kept between runs without its per-process look-ups: a cache of bound calls, and positions by object id.
-        return {name: value for name, value in self.__dict__.items() if name not in {"_repair", "_position"}}
+        # Kept between runs without its per-process look-ups: caches of bound calls, and positions by object id.
+        return {name: value for name, value in self.__dict__.items()
+                if name not in {"_repair", "_weighed", "_position"}}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -205,12 +208,16 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:
         """The best entries for `text`, best first, each with a score in 0..100."""
-        weights, topical = self.weigh_query(text)
+        weights, topical = self._weighed(text)
         return self._score(weights, topical, limit) if topical else []
 
     def weigh_query(self, text: str) -> tuple[dict[str, float], dict[str, None]]:
         """The query's terms (typos repaired, known word pairs added) with their weights, and which are topical:
         words the knowledge uses that are not everyday words."""
+        weights, topical = self._weighed(text)
+        return dict(weights), dict(topical)
+
+    def _weigh(self, text: str) -> tuple[dict[str, float], dict[str, None]]:
         repaired = [(word, self._repair(word)) for word in content_words(text)]
         words = [word for word, term in repaired if term]
         terms = [term for word, term in repaired if term]

@@ -152,6 +152,7 @@ class Responder:
         self.topics = tuple(tag for tag, _ in Counter(
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
         self._related: dict[str, tuple[Entry, ...]] = {}
+        self._own_phrasings: dict[str, list[str]] = {}
 
     def attach_meaning(self, semantic: ClosenessFactory | None, opinion: OpinionFactory | None = None) -> None:
         """Matches on meaning too from now on (or on words alone, for None), with a second opinion if given."""
@@ -163,7 +164,7 @@ class Responder:
     def __getstate__(self) -> dict:
         # What words alone build is kept between runs (bot/prepared.py); meaning is attached again after loading.
         return {**self.__dict__, "semantic": None, "closeness": None, "opinion": None, "second_opinion": None,
-                "_related": {}}
+                "_related": {}, "_own_phrasings": {}}
 
     def reply_to(self, text: str) -> Reply:
         intent = classify_small_talk(text)
@@ -213,10 +214,16 @@ class Responder:
     def is_held_back(self, text: str, entry: Entry) -> bool:
         """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
         else: see scope.py), so that it must not be answered with it."""
-        if is_own_phrasing(text, entry):
+        if is_own_phrasing(text, self.own_phrasings(entry)):
             return False  # the team wrote (or taught) this very question into the entry: it is about it
         _, topical = self.matcher.weigh_query(text)
         return is_beyond(text, set(topical), self._headlines[entry.id], self.matcher.is_about(entry, topical))
+
+    def own_phrasings(self, entry: Entry) -> list[str]:
+        """The entry's question and aliases as is_own_phrasing compares them; prepared once per entry."""
+        if entry.id not in self._own_phrasings:
+            self._own_phrasings[entry.id] = [utils.default_process(text) for text in (entry.question, *entry.aliases)]
+        return self._own_phrasings[entry.id]
 
     def _candidates(self, text: str, matches: list[Match]) -> list[Candidate]:
         return rank_candidates(text, matches, self.closeness, self._positions, self.knowledge.entries)
@@ -245,11 +252,11 @@ class Responder:
         return tuple(item for item in chosen if item.id != entry.id)[:MAX_RELATED]
 
 
-def is_own_phrasing(text: str, entry: Entry) -> bool:
-    """`text` is, near enough word for word, the entry's question or one of its aliases: a team's own entry
-    ("Who is on call this week?") or a phrasing it taught answers even what looks like a team look-up."""
-    phrasings = [entry.question, *entry.aliases]
-    return process.extractOne(text, phrasings, scorer=fuzz.token_set_ratio, processor=utils.default_process,
+def is_own_phrasing(text: str, phrasings: list[str]) -> bool:
+    """`text` is, near enough word for word, one of an entry's `phrasings` (its question and aliases, prepared by
+    rapidfuzz's default_process): a team's own entry ("Who is on call this week?") or a phrasing it taught
+    answers even what looks like a team look-up."""
+    return process.extractOne(utils.default_process(text), phrasings, scorer=fuzz.token_set_ratio,
                               score_cutoff=OWN_PHRASING) is not None
 
 
