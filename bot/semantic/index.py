@@ -1,6 +1,7 @@
 """How close in meaning a question is to each entry: the best cosine between it and the entry's phrasings."""
 
 from collections.abc import Collection
+from functools import lru_cache
 
 import numpy as np
 
@@ -24,6 +25,8 @@ class SemanticIndex:
 
     def __init__(self, entries: list[Entry], embedder: Embedder, cache: PreparedCache = PreparedCache(None)):
         self.embedder = embedder
+        # A reply may ask about one question more than once (to check an answer, then to rank suggestions).
+        self._embedded = lru_cache(maxsize=16)(embedder.embed_one)
         data, counts = phrasing_vectors(entries, embedder.model, cache)
         self.vectors = np.frombuffer(data, dtype="<f4").reshape(-1, embedder.dimensions)
         self.counts = counts = np.array(counts, dtype=np.int64)
@@ -37,20 +40,25 @@ class SemanticIndex:
     def closeness(self, text: str, among: Collection[int] = (), nearest: int = 5) -> dict[int, float]:
         if not self.size:
             return {}
-        query = self.embedder.embed_one(text)
+        query = self._embedded(text)
         if nearest == 0:
             # Only the word matcher's choice is to be checked: no need to look at the other entries at all.
-            wanted = np.array(sorted(set(among)), dtype=np.int64)
-            return dict(zip(wanted.tolist(), self._best_of(wanted, query).tolist())) if len(wanted) else {}
+            return {index: self._best_in(index, query) for index in sorted(set(among))}
         if self.rough is None:
             best = np.maximum.reduceat(self.vectors @ query, self.starts)
-        else:
-            shortlist = np.argpartition(-(self.rough @ query[:ROUGH_DIMENSIONS]), SHORTLIST)[:SHORTLIST]
-            wanted = np.union1d(shortlist, np.fromiter(among, dtype=np.int64))
-            best = np.full(self.size, -1.0, dtype=np.float32)
-            best[wanted] = self._best_of(wanted, query)
-        closest = np.argpartition(-best, nearest)[:nearest] if self.size > nearest else range(self.size)
-        return {int(index): float(best[index]) for index in {*closest, *among}}
+            closest = np.argpartition(-best, nearest)[:nearest] if self.size > nearest else range(self.size)
+            return {int(index): float(best[index]) for index in {*closest, *among}}
+        shortlist = np.argpartition(-(self.rough @ query[:ROUGH_DIMENSIONS]), SHORTLIST)[:SHORTLIST]
+        wanted = np.union1d(shortlist, np.fromiter(among, dtype=np.int64))
+        best = self._best_of(wanted, query)
+        closest = wanted[np.argpartition(-best, nearest)[:nearest]] if len(wanted) > nearest else wanted
+        found = dict(zip(wanted.tolist(), best.tolist()))
+        return {int(index): found[index] for index in {*closest.tolist(), *among}}
+
+    def _best_in(self, index: int, query: np.ndarray) -> float:
+        """The best cosine over one entry's phrasings, which lie side by side."""
+        start = self.starts[index]
+        return float((self.vectors[start:start + self.counts[index]] @ query).max())
 
     def _best_of(self, wanted: np.ndarray, query: np.ndarray) -> np.ndarray:
         """The best cosine over each wanted entry's phrasings: their rows, one run per entry, without a loop."""
