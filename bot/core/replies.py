@@ -214,10 +214,12 @@ class Responder:
     def is_held_back(self, text: str, entry: Entry) -> bool:
         """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
         else: see scope.py), so that it must not be answered with it."""
-        if is_own_phrasing(text, self.own_phrasings(entry)):
-            return False  # the team wrote (or taught) this very question into the entry: it is about it
         _, topical = self.matcher.weigh_query(text)
-        return is_beyond(text, set(topical), self._headlines[entry.id], self.matcher.is_about(entry, topical))
+        if not is_beyond(text, set(topical), self._headlines[entry.id], self.matcher.is_about(entry, topical)):
+            return False
+        # The team wrote (or taught) this very question into the entry: it is about it. Checked last, as it costs
+        # the most.
+        return not is_own_phrasing(text, self.own_phrasings(entry))
 
     def own_phrasings(self, entry: Entry) -> list[str]:
         """The entry's question and aliases as is_own_phrasing compares them; prepared once per entry."""
