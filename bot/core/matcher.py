@@ -92,13 +92,12 @@ class Matcher:
         field_terms = [self._entry_fields(entry) for entry in self.entries]
         self._idf = self._inverse_document_frequency(field_terms)
         self._max_idf = max(self._idf.values(), default=1.0)
-        # term -> {entry index: how strongly the entry holds it}, and term -> {entry index: its phrasings with it}
+        # term -> {entry index: how strongly the entry holds it}, and term -> {entry index: its phrasings with it,
+        # as bits of a mask}. An entry's phrasings are numbered lightest first; _phrasing_weights holds their weights
+        # in that order, and _lightest the least weight of a phrasing with any terms.
         self._strength: dict[str, dict[int, float]] = defaultdict(dict)
-        self._in_phrasing: dict[str, dict[int, list[int]]] = defaultdict(dict)
-        # Per phrasing, in entry order: the entry it belongs to and its total weight.
-        self._phrasing_entry: list[int] = []
-        self._phrasing_weight: list[float] = []
-        # Per entry, the weight of its lightest phrasing: how much of a phrasing a question can fill at most.
+        self._in_phrasing: dict[str, dict[int, int]] = defaultdict(dict)
+        self._phrasing_weights: list[list[float]] = []
         self._lightest: list[float] = []
         self._core_terms: list[frozenset[str]] = []
         for index, (phrasings, tags, answer) in enumerate(field_terms):
@@ -143,17 +142,17 @@ class Matcher:
     def _index_entry(self, index: int, phrasings: list[set[str]], tags: set[str], answer: set[str]) -> None:
         strengths = dict.fromkeys(answer, ANSWER_STRENGTH)
         strengths.update(dict.fromkeys(tags, TAG_STRENGTH))
-        for phrasing in phrasings:
-            phrasing_index = len(self._phrasing_entry)
-            self._phrasing_entry.append(index)
-            self._phrasing_weight.append(sum(self.weight(term) for term in phrasing))
+        weighed = sorted(((sum(self.weight(term) for term in phrasing), phrasing) for phrasing in phrasings),
+                         key=lambda pair: pair[0])
+        for number, (_, phrasing) in enumerate(weighed):
             for term in phrasing:
                 strengths[term] = PHRASING_STRENGTH
-                self._in_phrasing[term].setdefault(index, []).append(phrasing_index)
+                holders = self._in_phrasing[term]
+                holders[index] = holders.get(index, 0) | 1 << number
         for term, strength in strengths.items():
             self._strength[term][index] = strength
-        weights = self._phrasing_weight[len(self._phrasing_weight) - len(phrasings):]
-        self._lightest.append(min((weight for weight in weights if weight), default=math.inf))
+        self._phrasing_weights.append([weight for weight, _ in weighed])
+        self._lightest.append(min((weight for weight, _ in weighed if weight), default=math.inf))
         self._core_terms.append(self._core_of(phrasings, tags, answer))
 
     @staticmethod
@@ -305,20 +304,37 @@ class Matcher:
     def _phrase_closeness(self, query: dict[str, float], total: float, entries: set[int]) -> dict[int, float]:
         """For each of `entries`, how close its best phrasing is to the question: the question's share of the
         phrasing's words, and the phrasing's share of the question's."""
-        hits: dict[int, float] = defaultdict(float)
+        # Per entry, its phrasings grouped by the question's terms they hold, as {mask: the terms' weight}: within
+        # a group the lightest phrasing is the closest, so one closeness per group is enough.
+        groups: dict[int, dict[int, float]] = {}
         for term, weight in query.items():
             holders = self._in_phrasing.get(term)
             if holders:
                 for index in holders.keys() & entries:
-                    for phrasing_index in holders[index]:
-                        hits[phrasing_index] += weight
+                    groups[index] = self._split(groups.get(index, {}), holders[index], weight)
         best: dict[int, float] = {}
-        entry_of, weight_of = self._phrasing_entry, self._phrasing_weight
-        for phrasing_index, hit in hits.items():
-            phrasing_weight = weight_of[phrasing_index]
-            closeness = (QUESTION_SIDE * hit / total
-                         + PHRASING_SIDE * hit / (hit if hit > phrasing_weight else phrasing_weight))
-            entry_index = entry_of[phrasing_index]
-            if closeness > best.get(entry_index, 0.0):
-                best[entry_index] = closeness
+        for index, found in groups.items():
+            weights = self._phrasing_weights[index]
+            closest = 0.0
+            for group, hit in found.items():
+                lightest = weights[(group & -group).bit_length() - 1]
+                closeness = QUESTION_SIDE * hit / total + PHRASING_SIDE * hit / (hit if hit > lightest else lightest)
+                if closeness > closest:
+                    closest = closeness
+            best[index] = closest
         return best
+
+    @staticmethod
+    def _split(groups: dict[int, float], holding: int, weight: float) -> dict[int, float]:
+        """`groups` after a term of `weight` held by the phrasings in mask `holding`."""
+        split: dict[int, float] = {}
+        for group, hit in groups.items():
+            inside = group & holding
+            if inside:
+                split[inside] = hit + weight
+                holding ^= inside
+            if inside != group:
+                split[group ^ inside] = hit
+        if holding:
+            split[holding] = weight
+        return split
