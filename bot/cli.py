@@ -37,12 +37,13 @@ def command_ask(args: argparse.Namespace) -> int:
 
     async def answer_all() -> None:
         for line in lines:
-            question = line.strip()
-            reply = await bot.service.ask(Request(text=question, platform="console"))
+            request = Request(text=line.strip(), platform="console")
+            reply = await bot.service.ask(request)
             shown = without_controls(render_text(reply))
             if args.json:
                 fields = reply.as_json() if isinstance(reply, Reply) else {**FAILED_REPLY, "status": "error"}
-                print(json.dumps({**fields, "question": question, "text": shown}, ensure_ascii=False), flush=True)
+                print(json.dumps({**fields, "question": request.text, "text": shown}, ensure_ascii=False),
+                      flush=True)
             else:
                 print(shown, flush=True)
 

@@ -60,6 +60,18 @@ def test_undecodable_bytes_are_replaced_and_every_line_still_answered(tmp_path):
     assert [reply["question"] for reply in replies] == ["a", "\ufffd\ufffd cache?", "b"]
 
 
+def test_undecodable_bytes_in_the_arguments_are_answered_and_logged(tmp_path):
+    env = {**os.environ, "BOT_DATABASE": str(tmp_path / "bytes.db")}
+    result = subprocess.run([COMMAND, "ask", "--json", b"\xff\xfe when to use a cache"], capture_output=True, env=env,
+                            cwd=tmp_path, timeout=60)
+    assert result.returncode == 0 and result.stderr == b""
+    reply = json.loads(result.stdout)
+    assert (reply["status"], reply["entry"]["id"], reply["question"]) == ("answered", "when-cache",
+                                                                          "\ufffd\ufffd when to use a cache")
+    with sqlite3.connect(tmp_path / "bytes.db") as database:
+        assert database.execute("SELECT text FROM questions").fetchall() == [("\ufffd\ufffd when to use a cache",)]
+
+
 def test_stats_never_prints_terminal_escape_sequences_people_typed(run):
     run("ask", "\x1b]0;owned\x07\x1b[31mred question\x1b[0m")
     result = run("stats")

@@ -73,3 +73,14 @@ async def test_signed_clicks_of_the_wrong_shape_and_absurd_timestamps_get_400_or
     assert (bad_actions.status, no_user.status) == (400, 400)
     assert (huge_stamp.status, other_digits.status) == (401, 401)
     assert post["thread_ts"] == "1.9"
+
+
+async def test_a_lone_surrogate_escaped_in_the_json_is_answered_and_stored(settings_for):
+    async with slack_over_http(settings_for) as (slack, bot, http):
+        await http.send_event(mention("\ud800 when should we use a cache?", ts="1.1"), event_id="EvHalfPair")
+        [post] = await slack.wait_for_calls("chat.postMessage")
+        [stored] = bot.storage.db.rows("SELECT text, status, entry_id FROM questions")
+
+    assert "When should I use a cache?" in post["text"]
+    assert (stored["text"], stored["status"], stored["entry_id"]) == ("\ufffd when should we use a cache?", "answered",
+                                                                       "when-cache")

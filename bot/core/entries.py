@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .knowledge import MAX_ID_CHARS
+from .text import well_formed
 
 # The form's fields, in the order a person fills them in; Discord's modals hold at most five.
 FIELDS = ("question", "answer", "tags", "related", "id")
@@ -55,8 +56,8 @@ def _list(text: str) -> list[str]:
 
 def entry_from_form(fields: dict[str, str]) -> dict:
     """The entry the form describes, as a knowledge file holds it (id, question, answer, tags, related)."""
-    values = {name: " ".join(str(fields.get(name) or "").split()) if name != "answer"
-              else str(fields.get(name) or "").strip() for name in FIELDS}
+    values = {name: " ".join(well_formed(str(fields.get(name) or "")).split()) if name != "answer"
+              else well_formed(str(fields.get(name) or "")).strip() for name in FIELDS}
     lines = [line.strip() for line in values["answer"].splitlines() if line.strip()]
     points = [_POINT.sub("", line) for line in lines]
     answer: str | list[str] = points if len(lines) > 1 and all(_POINT.match(line) for line in lines) \

@@ -12,7 +12,7 @@ from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
 from .scope import is_beyond
-from .text import STOP_WORDS, tokenise
+from .text import STOP_WORDS, tokenise, well_formed
 
 
 class Status(StrEnum):
@@ -86,6 +86,10 @@ class Request:
     platform: str = "console"
     workspace: str = ""
     event_id: str = ""
+
+    def __post_init__(self) -> None:
+        # Every platform's text comes through here: whatever bytes it carried, what is answered and stored is text.
+        object.__setattr__(self, "text", well_formed(self.text))
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,14 @@ def tokenise(text: str) -> list[str]:
 
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A surrogate code point in a str is always a lone one (a whole pair is one code point).
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """`text` with each lone surrogate made U+FFFD: bytes a terminal could not decode, or half a pair escaped in an
+    event's JSON. Such a string cannot be stored, written as UTF-8 or shown."""
+    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
 
 
 def without_controls(text: str) -> str:
