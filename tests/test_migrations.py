@@ -1,8 +1,10 @@
 """The PostgreSQL schema follows the SQLite one step for step; either schema is applied once however many
 processes start together on a new database; a PostgreSQL database from a newer backend-bot is refused."""
 
+import sqlite3
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -81,3 +83,20 @@ def test_changing_schedules_or_phrasings_bumps_the_numbers_other_processes_watch
     finally:
         storage.close()
         watcher.close()
+
+
+def test_a_new_sqlite_file_another_process_is_writing_is_waited_for_not_refused(tmp_path):
+    # Switching a file to WAL needs it to itself, and SQLite says "locked" at once instead of waiting.
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE started_first (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO started_first VALUES (1)")
+    finishing = threading.Timer(0.5, writer.execute, ["COMMIT"])
+    finishing.start()
+    storage = open_storage(str(path))
+    finishing.join()
+    assert storage.db.connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert storage.db.schema_steps()
+    storage.close()
+    writer.close()

@@ -4,6 +4,7 @@ import asyncio
 import functools
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -77,7 +78,7 @@ class Database(OffTheLoop):
             self.connection = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
             # As sqlite-utils sets it: a trigger's own change may fire triggers too.
             self._execute("PRAGMA recursive_triggers = on")
-            self._execute("PRAGMA journal_mode = wal")
+            self._switch_to_wal(busy_timeout)
             # In WAL mode, NORMAL syncs at checkpoints rather than on every commit: a commit survives the process
             # being killed, though not the machine losing power. The per-event claim and log stay cheap.
             self._execute("PRAGMA synchronous = NORMAL")
@@ -90,6 +91,20 @@ class Database(OffTheLoop):
         except (OSError, sqlite3.Error) as error:
             raise StorageError(f"cannot use the database at {path}: {error}. "
                                "Set BOT_DATABASE to a file in a folder you can write to.") from error
+
+    def _switch_to_wal(self, patience: float) -> None:
+        """WAL mode. Switching a new file to it needs the file to itself, and SQLite then answers "locked" at once
+        rather than waiting like other statements do: while another process starting beside this one writes the
+        schema, this one tries again until `patience` runs out."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                self._execute("PRAGMA journal_mode = wal")
+                return
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @property
     def tables(self) -> "sqlite_utils.Database":
