@@ -83,7 +83,9 @@ class LiveKnowledge:
                 return False
             self.stamp = stamp
             try:
-                self.responder, self.orphans = self._build()
+                responder, orphans = self._build()
+                responder.warm()  # here, on the database thread, rather than in the first question after the swap
+                self.responder, self.orphans = responder, orphans
             except KnowledgeError as error:
                 self.problem = (f"{len(error.problems)} problem(s) in the knowledge, the first: {error.problems[0]}; "
                                 "still serving the last good one")

@@ -32,7 +32,7 @@ def code_fingerprint(*folders: Path) -> str:
     parts = [sys.version, str(pickle.HIGHEST_PROTOCOL)]
     for folder in folders:
         for path in sorted(folder.iterdir()):
-            if path.is_file() and path.suffix in {".py", ".safetensors", ".json"}:
+            if path.is_file() and path.suffix in {".py", ".safetensors", ".json", ".onnx"}:
                 status = path.stat()
                 parts.append(f"{path.name}:{status.st_size}:{status.st_mtime_ns}")
     return "\n".join(parts)

@@ -158,6 +158,8 @@ def serve(settings: Settings, port: int | None = None, only: list[str] | None = 
         each.check(settings)
     bot = build_bot(settings)
     try:
+        # Meaning (and the transformer's vectors, seconds on a cold cache) is ready before the first question.
+        bot.responder.warm()
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_until_stopped(bot, platforms, settings.port if port is None else port))
     finally:

@@ -72,6 +72,15 @@ def test_undecodable_bytes_in_the_arguments_are_answered_and_logged(tmp_path):
         assert database.execute("SELECT text FROM questions").fetchall() == [("\ufffd\ufffd when to use a cache",)]
 
 
+def test_a_phrasing_taught_with_bytes_that_are_not_text_is_stored_as_text(tmp_path):
+    env = {**os.environ, "BOT_DATABASE": str(tmp_path / "teach.db"), "BOT_MATCHER": "lexical"}
+    result = subprocess.run([COMMAND, "kb", "teach", b"how do we ship \xff fast", "deploy-backend"],
+                            capture_output=True, env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    with sqlite3.connect(tmp_path / "teach.db") as database:
+        assert database.execute("SELECT text FROM learned_phrasings").fetchall() == [("how do we ship \ufffd fast",)]
+
+
 def test_stats_never_prints_terminal_escape_sequences_people_typed(run):
     run("ask", "\x1b]0;owned\x07\x1b[31mred question\x1b[0m")
     result = run("stats")

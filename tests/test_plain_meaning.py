@@ -26,6 +26,7 @@ HOSTILE = [
     "日本語のテキストと English", "한국어 질문", "مرحبا كيف حالك", "a\u2028b\u0085c\x0bd\x00e\ufffdf", "zero\u200bwidth",
     "x" * 150, "word" + "ing" * 40, "<!channel> &amp; <@U123> `code` **bold**", "tab\tnew\nline\rreturn",
     "\u202eevil right-to-left\u202c", "emoji 👩‍💻 zwj", "math 𝒙² ≤ 5", "naïve\u0301\u0301 combining",
+    "a\U0002b820b a\U0002b920b", "deploy\u0378ment", "unassigned \U000e0080 plane",
 ]
 
 

@@ -109,3 +109,15 @@ def test_a_one_off_ask_on_a_current_database_loads_neither_sqlite_utils_nor_prom
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_changed_model_file_of_any_kind_misses_the_kept_build(tmp_path):
+    from bot.prepared import code_fingerprint
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for name in ("model.onnx", "model.safetensors", "tokenizer.json"):
+        (folder / name).write_bytes(b"first")
+        before = code_fingerprint(folder)
+        (folder / name).write_bytes(b"second version")
+        assert code_fingerprint(folder) != before, name

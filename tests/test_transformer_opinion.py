@@ -95,3 +95,10 @@ def test_a_taught_phrasing_is_embedded_alone_and_the_vectors_match_a_full_build(
     assert np.array_equal(rebuilt.vectors, Transformer().embed(texts))
     assert rebuilt("the nightly export keeps timing out")[0] == [entry.id for entry in taught.entries].index(
         "scale-backend")
+
+
+def test_a_lone_entry_is_never_confirmed_for_want_of_a_next_one():
+    knowledge = load_knowledge([shipped_folder()])
+    opinion = SecondOpinion([knowledge.by_id["scale-backend"]], Transformer())
+    position, cosine, lead = opinion("how do I scale a backend?")
+    assert (position, lead) == (0, 0.0) and cosine > 0.6

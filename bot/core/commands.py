@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from .text import well_formed
+
 TIP, QUIZ, DIGEST = "tip", "quiz", "digest"
 KINDS = (TIP, QUIZ, DIGEST)
 ON, OFF, SHOW, LEADERBOARD = "on", "off", "show", "leaderboard"
@@ -60,6 +62,10 @@ class Command:
     spec: ScheduleSpec | None = None
     text: str = ""
     entry_id: str = ""
+
+    def __post_init__(self) -> None:
+        # A phrasing to teach is stored: whatever bytes it came as, it is text (see well_formed).
+        object.__setattr__(self, "text", well_formed(self.text))
 
     @property
     def needs_admin(self) -> bool:

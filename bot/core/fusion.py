@@ -97,7 +97,8 @@ def rescued(candidates: list[Candidate]) -> Candidate | None:
     return None
 
 
-def confirmed(text: str, candidates: list[Candidate], opinion: SecondOpinion, positions: dict[str, int]) -> Candidate | None:
+def confirmed(text: str, candidates: list[Candidate], opinion: SecondOpinion,
+              positions: dict[str, int]) -> Candidate | None:
     """The first suggestion, when the second opinion puts the same entry first, clearly (see CONFIRM_*)."""
     if not candidates:
         return None

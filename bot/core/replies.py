@@ -165,6 +165,14 @@ class Responder:
         self.closeness = semantic(self.knowledge.entries) if semantic else None
         self.second_opinion = self.opinion(self.knowledge.entries) if self.opinion else None
 
+    def warm(self) -> None:
+        """Waits until closeness in meaning and the second opinion, built in the background, are ready: a serving
+        process calls it before it takes questions, so that none waits on the event loop for them."""
+        if self.closeness is not None:
+            self.closeness("", (), 1)
+        if self.second_opinion is not None:
+            self.second_opinion("")
+
     def __getstate__(self) -> dict:
         # What words alone build is kept between runs (bot/prepared.py); meaning is attached again after loading.
         return {**self.__dict__, "semantic": None, "closeness": None, "opinion": None, "second_opinion": None,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..core.knowledge import Entry
 from ..prepared import PACKAGE, PreparedCache, code_fingerprint
+from . import ModelError
 from .table import read_table
 from .wordpiece import WordPiece
 
@@ -20,6 +21,8 @@ class Model:
         self.tokenizer = WordPiece(folder / "tokenizer.json")
         self.table = read_table(folder / "model.safetensors")
         self.dimensions = self.table.dimensions
+        if max(self.tokenizer.vocabulary.values(), default=0) >= self.table.rows:
+            raise ModelError(f"{folder}: the tokenizer has more tokens than the table has rows ({self.table.rows})")
 
     def token_ids(self, text: str) -> list[int]:
         """The text's tokens, less the unknown one: it stands for "a word the model never saw", and averaging it

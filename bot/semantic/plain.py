@@ -4,6 +4,8 @@ phrasing, about 10 ms for the 1,287 phrasings of the shipped knowledge, so `serv
 """
 
 import heapq
+import sys
+from array import array
 from collections.abc import Collection
 from operator import mul
 
@@ -17,7 +19,8 @@ class PlainIndex:
         self.model = model
         data, counts = phrasing_vectors(entries, model, cache)
         # Read in place: turning the rows into lists of floats first costs more than a question's comparisons.
-        values = memoryview(data).cast("f")
+        # The bytes are little-endian float32; a big-endian machine reads a swapped copy.
+        values = memoryview(data).cast("f") if sys.byteorder == "little" else memoryview(_swapped(data))
         width = model.dimensions
         self.groups: list[list[memoryview]] = []
         start = 0
@@ -33,3 +36,9 @@ class PlainIndex:
         best = {index: max(sum(map(mul, query, row)) for row in self.groups[index]) for index in wanted}
         closest = heapq.nlargest(nearest, best, key=best.__getitem__) if nearest else []
         return {index: best[index] for index in {*closest, *among}}
+
+
+def _swapped(data: bytes) -> array:
+    values = array("f", data)
+    values.byteswap()
+    return values

@@ -40,6 +40,7 @@ def read_table(path: Path) -> Table:
         raise ModelError(f"cannot read the model table {path}: {error}") from error
     except (KeyError, TypeError) as error:
         raise ModelError(f"{path} holds no {NAME} table of two dimensions") from error
-    if kind not in TYPES or end - start != rows * dimensions * TYPES[kind][0] or 8 + header_size + end > len(mapped):
+    if (kind not in TYPES or start < 0 or end - start != rows * dimensions * TYPES[kind][0]
+            or 8 + header_size + end > len(mapped)):
         raise ModelError(f"{path}: the {NAME} table's type ({kind}) or size does not match the file")
     return Table(memoryview(mapped)[8 + header_size + start:8 + header_size + end], kind, rows, dimensions)

@@ -21,9 +21,10 @@ from .wordpiece import WordPiece
 
 FOLDER = Path(__file__).resolve().parent / "minilm"
 EXTRA = "pip install 'backend-bot[transformer]'"
-# The model's own limit, its start and end tokens included; a text is cut well past it before splitting.
+# The model's own limit, its start and end tokens included; a text is cut well past it (256 tokens are rarely
+# over 1,200 characters) before it is split, so a pasted log costs no more than a long question.
 MAX_TOKENS = 256
-MAX_CHARS = 4_000
+MAX_CHARS = 1_500
 
 
 def require_runtime() -> None:
@@ -97,7 +98,7 @@ class SecondOpinion:
             return -1, 0.0, 0.0
         best = np.maximum.reduceat(self.vectors @ self.model.embed([text])[0], self.starts)
         if len(best) == 1:
-            return 0, float(best[0]), float(best[0])
+            return 0, float(best[0]), 0.0  # no next entry to lead: a lone entry is never confirmed
         first, second = np.argpartition(-best, 1)[:2]
         if best[second] > best[first]:
             first, second = second, first

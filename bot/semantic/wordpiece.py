@@ -1,7 +1,11 @@
 """The shipped model's tokenizer in plain Python: BERT's uncased normalisation, its split into words and
 punctuation, then WordPiece (greedy longest match). It reads the same tokenizer.json and gives the same ids as the
-`tokenizers` library (tests/test_wordpiece.py holds it to that on every question set and on hostile text); a
+`tokenizers` library (tests/test_plain_meaning.py holds it to that on every question set and on hostile text); a
 library that takes 60 ms to import and load is not worth it for the few dozen words of a chat question.
+
+Two differences, both on purpose or beyond reach: a special token typed in a message ("[SEP]", "[PAD]") stays
+text here, where the library would make it the token itself; and the few characters whose Unicode category
+changed between the library's Unicode tables and Python's are classed by Python's.
 """
 
 import json
@@ -19,12 +23,14 @@ ASCII_PUNCTUATION = frozenset(string.punctuation)
 # Control characters go, every kind of white space becomes a plain space (BERT's "clean text").
 ASCII_CLEAN = {code: None for code in (*range(32), 127) if chr(code) not in "\t\n\r"} | {ord(c): " " for c in "\t\n\r"}
 ASCII_WORDS = re.compile(r"[a-z0-9]+|\S")
+# Control, format, private-use and surrogate characters are dropped; an unassigned one is kept, as the library does.
+OTHER = frozenset({"Cc", "Cf", "Co", "Cs"})
 
 
 def is_cjk(code: int) -> bool:
     """The CJK ideograph blocks, where every character is a word of its own."""
     return (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0x20000 <= code <= 0x2A6DF
-            or 0x2A700 <= code <= 0x2B73F or 0x2B740 <= code <= 0x2B81F or 0x2B820 <= code <= 0x2CEAF
+            or 0x2A700 <= code <= 0x2B73F or 0x2B740 <= code <= 0x2B81F or 0x2B920 <= code <= 0x2CEAF
             or 0xF900 <= code <= 0xFAFF or 0x2F800 <= code <= 0x2FA1F)
 
 
@@ -38,7 +44,7 @@ def normalised(text: str) -> str:
         category = unicodedata.category(char)
         if char in "\t\n\r":
             kept.append(" ")
-        elif code == 0 or code == 0xFFFD or category.startswith("C"):
+        elif code == 0 or code == 0xFFFD or category in OTHER:
             continue
         elif char.isspace():
             kept.append(" ")

@@ -93,16 +93,17 @@ class Database(OffTheLoop):
                                "Set BOT_DATABASE to a file in a folder you can write to.") from error
 
     def _switch_to_wal(self, patience: float) -> None:
-        """WAL mode. Switching a new file to it needs the file to itself, and SQLite then answers "locked" at once
-        rather than waiting like other statements do: while another process starting beside this one writes the
-        schema, this one tries again until `patience` runs out."""
+        """WAL mode. Switching a new file to it needs the file to itself, and SQLite may then answer "locked" at
+        once rather than wait out the busy timeout as other statements do: while another process starting beside
+        this one writes the schema, this one tries again until `patience` runs out."""
         deadline = time.monotonic() + patience
         while True:
             try:
                 self._execute("PRAGMA journal_mode = wal")
                 return
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                # The extended codes (SQLITE_BUSY_RECOVERY, ...) keep the primary code in their low byte.
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
 
