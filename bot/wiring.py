@@ -63,10 +63,8 @@ def opinion_for(settings: Settings) -> OpinionFactory | None:
 def live_knowledge(settings: Settings, learned: LearnedStore, meaning: bool = True,
                    plain: bool = False) -> LiveKnowledge:
     """The files plus what the team taught, built (or loaded from the cache of built knowledge) for `settings`."""
-    if not meaning:
-        return LiveKnowledge(settings.knowledge_paths, learned, None, PreparedCache(settings.cache_folder))
-    return LiveKnowledge(settings.knowledge_paths, learned, semantic_for(settings, plain),
-                         PreparedCache(settings.cache_folder), opinion_for(settings))
+    semantic, opinion = (semantic_for(settings, plain), opinion_for(settings)) if meaning else (None, None)
+    return LiveKnowledge(settings.knowledge_paths, learned, semantic, PreparedCache(settings.cache_folder), opinion)
 
 
 def build_responder(settings: Settings) -> Responder:

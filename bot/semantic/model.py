@@ -3,13 +3,18 @@ worked out without numpy, for a one-off command that asks one question and shoul
 """
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.knowledge import Entry
 from ..prepared import PACKAGE, PreparedCache, code_fingerprint
 from . import ModelError
 from .table import read_table
 from .wordpiece import WordPiece
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MODEL_FOLDER = Path(__file__).resolve().parent / "model"
 # The matcher reads 500 characters of a message; the model reads no more either (a pasted log costs nothing).
@@ -45,17 +50,24 @@ def phrasing_groups(entries: list[Entry]) -> list[list[str]]:
     return [[entry.question, *([entry.label] if entry.label else []), *entry.aliases] for entry in entries]
 
 
+def kept_vectors(cache: PreparedCache, kind: str, texts: list[str], model_folder: Path,
+                 embed: Callable[[list[str]], "np.ndarray"]) -> bytes:
+    """`embed(texts)` as float32 rows one after another, loaded from an earlier run when the texts, the code and the
+    model in `model_folder` are the same."""
+    key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", model_folder)))
+    return cache.get(kind, key, lambda: embed(texts).astype("<f4").tobytes())
+
+
 def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache) -> tuple[bytes, list[int]]:
     """The vector of every entry's every phrasing (its question, label and aliases), as float32 rows one after
-    another, and how many rows each entry has. An earlier run's vectors are loaded when the phrasings, the code and
-    the model are the same; else they are worked out with numpy (embedding.py), which is then imported."""
+    another, and how many rows each entry has. When no earlier run kept them they are worked out with numpy
+    (embedding.py), which is then imported."""
     groups = phrasing_groups(entries)
-    texts = [text for group in groups for text in group]
-    key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", MODEL_FOLDER)))
 
-    def build() -> bytes:
+    def embed(texts: list[str]) -> "np.ndarray":
         from .embedding import Embedder
 
-        return Embedder(model).embed(texts).astype("<f4").tobytes()
+        return Embedder(model).embed(texts)
 
-    return cache.get("vectors", key, build), [len(group) for group in groups]
+    texts = [text for group in groups for text in group]
+    return kept_vectors(cache, "vectors", texts, MODEL_FOLDER, embed), [len(group) for group in groups]

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from ..core.knowledge import Entry
-from ..prepared import PACKAGE, PreparedCache, code_fingerprint
+from ..prepared import PreparedCache
 from . import ModelError
-from .model import phrasing_groups
+from .model import kept_vectors, phrasing_groups
 from .wordpiece import WordPiece
 
 FOLDER = Path(__file__).resolve().parent / "minilm"
@@ -66,12 +66,10 @@ class Transformer:
         return vectors
 
     def embed_phrasings(self, texts: list[str]) -> np.ndarray:
-        """`embed(texts)`, embedding only the texts the last knowledge did not have."""
+        """`embed(texts)`, embedding only the texts the last knowledge (see `remember`) did not have."""
         missing = [text for text in dict.fromkeys(texts) if text not in self._phrasings]
         known = {**self._phrasings, **dict(zip(missing, self.embed(missing)))}
-        vectors = np.array([known[text] for text in texts], dtype=np.float32).reshape(len(texts), self.dimensions)
-        self.remember(texts, vectors)
-        return vectors
+        return np.array([known[text] for text in texts], dtype=np.float32).reshape(len(texts), self.dimensions)
 
     def remember(self, texts: list[str], vectors: np.ndarray) -> None:
         self._phrasings = dict(zip(texts, vectors))
@@ -85,8 +83,7 @@ class SecondOpinion:
         self.model = model
         groups = phrasing_groups(entries)
         texts = [text for group in groups for text in group]
-        key = "\n".join((repr(texts), code_fingerprint(PACKAGE / "semantic", FOLDER)))
-        data = cache.get("transformer", key, lambda: model.embed_phrasings(texts).astype("<f4").tobytes())
+        data = kept_vectors(cache, "transformer", texts, FOLDER, model.embed_phrasings)
         self.vectors = np.frombuffer(data, dtype="<f4").reshape(len(texts), -1) if texts else None
         if self.vectors is not None:
             model.remember(texts, self.vectors)
