@@ -87,7 +87,9 @@ class Service:
         started = time.monotonic()
         if request.event_id and not self._is_new_here(request):
             return self._repeated(request)
-        reply = self.responder.reply_to(request.text)
+        # Matching is CPU work (milliseconds; a pasted log or the transformer more): off the loop, so heartbeats,
+        # acks and other people's questions do not wait behind it.
+        reply = await asyncio.to_thread(self.responder.reply_to, request.text)
         if not request.event_id:
             return await self._logged(request, reply, started)
         # One transaction claims the event and logs the question: a retry, here or in another process, finds the
