@@ -5,11 +5,13 @@ between them: retries answered once, the question log, the admin rule, and the a
 """
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 
@@ -71,6 +73,13 @@ class Service:
         self.in_flight = 0
         self.auto_teach = auto_teach
         self._events: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # Matching is CPU work (milliseconds; a pasted log or the transformer more), done off the event loop so that
+        # heartbeats, acks and buttons do not wait behind it. One thread takes questions in the order they came
+        # and finishes each before the next: two questions asked in a row are answered in that order, as they
+        # were on the loop (a pool would let the second overtake the first).
+        self._matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching")
+        # Per conversation (see in_turn): the turn of the question asked last, done when its answer has gone out.
+        self._turns: dict[tuple[str, str, str, str], asyncio.Future] = {}
 
     @property
     def responder(self) -> Responder:
@@ -81,15 +90,34 @@ class Service:
     def topics(self) -> tuple[str, ...]:
         return self.responder.topics
 
+    @contextlib.asynccontextmanager
+    async def in_turn(self, request: Request):
+        """Holds one person's turn in one conversation from the moment a question arrives until its answer has been
+        sent: a platform wraps asking and sending in it, so an answer never overtakes the one to the question asked
+        just before (a quick "hello" after a pasted log, an answer sent while the one before still waits on the
+        network). Turns are taken in the order platforms call this, which is the order events arrived; different
+        people and conversations do not wait for each other."""
+        key = (request.platform, request.workspace, request.channel, request.user)
+        previous = self._turns.get(key)
+        mine = asyncio.get_running_loop().create_future()
+        self._turns[key] = mine
+        try:
+            if previous is not None:
+                # Waited on, never cancelled through: a question given up on (its task cancelled) passes its turn on.
+                await asyncio.wait((previous,))
+            yield
+        finally:
+            mine.set_result(None)
+            if self._turns.get(key) is mine:
+                del self._turns[key]
+
     @politely("answer a question")
     async def ask(self, request: Request) -> Reply | Note | None:
         """The reply to a question, logged; None for a repeated delivery of an event already taken on."""
         started = time.monotonic()
         if request.event_id and not self._is_new_here(request):
             return self._repeated(request)
-        # Matching is CPU work (milliseconds; a pasted log or the transformer more): off the loop, so heartbeats,
-        # acks and other people's questions do not wait behind it.
-        reply = await asyncio.to_thread(self.responder.reply_to, request.text)
+        reply = await asyncio.get_running_loop().run_in_executor(self._matching, self.responder.reply_to, request.text)
         if not request.event_id:
             return await self._logged(request, reply, started)
         # One transaction claims the event and logs the question: a retry, here or in another process, finds the

@@ -1,5 +1,7 @@
 """Socket Mode: envelopes are acknowledged and answered, retries answered once, and a `disconnect` survived."""
 
+import asyncio
+
 from slack_requests import event_callback, mention, slash_command, slack_over_socket_mode
 
 QUESTION = "how do I make a request idempotent?"
@@ -65,3 +67,20 @@ async def test_socket_mode_reconnects_after_the_socket_drops(settings_for):
 
     assert len(slack.attempts("apps.connections.open")) == 2
     assert post["thread_ts"] == "3.1"
+
+
+
+async def test_an_answer_never_overtakes_the_one_to_the_question_asked_before_it(settings_for):
+    # The first answer is held on the network; the second question is quick to answer (small talk) and must wait.
+    async with slack_over_socket_mode(settings_for) as (slack, _bot):
+        release = slack.hold_next("chat.postMessage")
+        await slack.send_envelope("events_api", event_callback(mention(QUESTION, ts="2.1"), "EvFirst"), "env-first")
+        await slack.wait_for(lambda: "chat.postMessage" in slack.waiting)
+        await slack.send_envelope("events_api", event_callback(mention("hello", ts="2.2"), "EvSecond"), "env-second")
+        await asyncio.sleep(0.5)  # time enough for the second answer to overtake, were it allowed to
+        overtaken = [post["thread_ts"] for post in slack.successful("chat.postMessage")]
+        release.set()
+        posts = await slack.wait_for_calls("chat.postMessage", 2)
+
+    assert overtaken == []
+    assert [post["thread_ts"] for post in posts] == ["2.1", "2.2"]

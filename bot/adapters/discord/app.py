@@ -77,16 +77,18 @@ class DiscordFrontDoor(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         if not is_for_me(message, self.user):
             return
-        # A replayed delivery of the same message is answered once.
-        reply = await self.service.ask(to_request(message, self.user.id))
-        if reply is None:
-            return
-        try:
-            await message.channel.send(reference=message.to_reference(fail_if_not_exists=False), mention_author=False,
-                                       **render(reply).as_message())
-        except discord.Forbidden:
-            log.warning("discord: no permission to answer in channel %s; invite the bot again with the link from "
-                        "`backend-bot discord invite`", message.channel.id)
+        request = to_request(message, self.user.id)
+        async with self.service.in_turn(request):
+            # A replayed delivery of the same message is answered once.
+            reply = await self.service.ask(request)
+            if reply is None:
+                return
+            try:
+                await message.channel.send(reference=message.to_reference(fail_if_not_exists=False),
+                                           mention_author=False, **render(reply).as_message())
+            except discord.Forbidden:
+                log.warning("discord: no permission to answer in channel %s; invite the bot again with the link from "
+                            "`backend-bot discord invite`", message.channel.id)
 
 
 def choose_intents() -> discord.Intents:
