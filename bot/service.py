@@ -34,6 +34,8 @@ STALE_BUTTON = "That button no longer works (the question may have been removed)
 # Event ids this process has taken on, newest last: a retry that arrives while the first delivery is still being
 # worked on (or before its claim could be written) is turned away here, without the database.
 REMEMBERED_EVENTS = 10_000
+# Seconds an answer waits for the one to the same person's previous question to be sent (see Service.in_turn).
+TURN_PATIENCE = 10.0
 
 
 def politely(what: str):
@@ -80,6 +82,7 @@ class Service:
         self._matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matching")
         # Per conversation (see in_turn): the turn of the question asked last, done when its answer has gone out.
         self._turns: dict[tuple[str, str, str, str], asyncio.Future] = {}
+        self.turn_patience = TURN_PATIENCE
 
     @property
     def responder(self) -> Responder:
@@ -104,7 +107,8 @@ class Service:
         try:
             if previous is not None:
                 # Waited on, never cancelled through: a question given up on (its task cancelled) passes its turn on.
-                await asyncio.wait((previous,))
+                # A send stuck on the network past `turn_patience` stops holding up the person's next answers.
+                await asyncio.wait((previous,), timeout=self.turn_patience)
             yield
         finally:
             mine.set_result(None)

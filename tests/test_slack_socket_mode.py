@@ -2,7 +2,7 @@
 
 import asyncio
 
-from slack_requests import event_callback, mention, slash_command, slack_over_socket_mode
+from slack_requests import BEN, event_callback, mention, slash_command, slack_over_socket_mode
 
 QUESTION = "how do I make a request idempotent?"
 
@@ -84,3 +84,31 @@ async def test_an_answer_never_overtakes_the_one_to_the_question_asked_before_it
 
     assert overtaken == []
     assert [post["thread_ts"] for post in posts] == ["2.1", "2.2"]
+
+
+async def test_an_answer_stuck_on_the_network_holds_up_the_next_one_only_for_a_while(settings_for):
+    async with slack_over_socket_mode(settings_for) as (slack, bot):
+        bot.service.turn_patience = 0.3
+        release = slack.hold_next("chat.postMessage")
+        await slack.send_envelope("events_api", event_callback(mention(QUESTION, ts="3.1"), "EvStuck"), "env-stuck")
+        await slack.wait_for(lambda: "chat.postMessage" in slack.waiting)
+        await slack.send_envelope("events_api", event_callback(mention("hello", ts="3.2"), "EvAfter"), "env-after")
+        [first] = await slack.wait_for_calls("chat.postMessage")
+        release.set()
+        posts = await slack.wait_for_calls("chat.postMessage", 2)
+
+    assert first["thread_ts"] == "3.2"
+    assert [post["thread_ts"] for post in posts] == ["3.2", "3.1"]
+
+
+async def test_another_persons_answer_does_not_wait_for_a_held_one(settings_for):
+    async with slack_over_socket_mode(settings_for) as (slack, _bot):
+        release = slack.hold_next("chat.postMessage")
+        await slack.send_envelope("events_api", event_callback(mention(QUESTION, ts="4.1"), "EvAnn"), "env-ann")
+        await slack.wait_for(lambda: "chat.postMessage" in slack.waiting)
+        await slack.send_envelope("events_api", event_callback(mention("hello", ts="4.2", user=BEN), "EvBen"), "env-ben")
+        [first] = await slack.wait_for_calls("chat.postMessage")
+        release.set()
+        await slack.wait_for_calls("chat.postMessage", 2)
+
+    assert first["thread_ts"] == "4.2"
