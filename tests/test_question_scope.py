@@ -4,7 +4,7 @@ things no entry is about, are never answered: at most the bot offers suggestions
 import pytest
 
 from bot.core.replies import ANSWERED, Responder
-from bot.core.scope import is_comparison, is_definition, is_team_lookup
+from bot.core.scope import is_comparison, is_definition, is_team_lookup, is_tool_manual
 from bot.knowledge_files import load_knowledge, shipped_folder
 from bot.semantic import closeness_for
 
@@ -40,6 +40,30 @@ def test_a_look_up_of_the_teams_own_facts_is_never_answered(responder, question)
 def test_a_definition_or_comparison_of_something_no_entry_is_about_is_never_answered(responder, question):
     assert is_definition(question) or is_comparison(question)
     assert responder.reply_to(question).status != ANSWERED
+
+
+@pytest.mark.parametrize("question", ["what does kafka stand for", "what does SLA mean?", "whats k8s short for"])
+def test_what_a_name_stands_for_is_a_definition_answered_only_by_an_entry_about_it(responder, question):
+    assert is_definition(question)
+    assert responder.reply_to(question).status != ANSWERED
+
+
+@pytest.mark.parametrize("question", ["how do I install kafka on my mac?", "how to install docker on windows",
+                                      "what does the -p flag do in docker run", "what does the --force flag do"])
+def test_a_page_of_a_tools_manual_is_never_answered(responder, question):
+    assert is_tool_manual(question)
+    assert responder.reply_to(question).status != ANSWERED
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("what does idempotent mean?", "what-is-idempotent"),
+    ("how do we update the database schema with no downtime", "db-migrations"),
+    ("how do we update a balance without two workers racing", "concurrency-shared-resource"),
+])
+def test_meanings_upgrades_and_updates_that_are_backend_questions_are_still_answered(responder, question, entry_id):
+    assert not is_tool_manual(question)
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
 
 
 @pytest.mark.parametrize("question, entry_id", [

@@ -1,6 +1,6 @@
 """Whether a question is about the knowledge or only shares a word with it.
 
-Two kinds of question look like backend questions to a word matcher and are not:
+Three kinds of question look like backend questions to a word matcher and are not:
 - a look-up of the team's own facts: its people, schedule, places, files and numbers ("who owns the payments
   service", "when is the next release freeze", "what's our staging URL", "is the deploy meeting moved to
   friday"). Knowledge is general; it holds no names, dates or passwords. Such a question asks who, when, where,
@@ -8,7 +8,9 @@ Two kinds of question look like backend questions to a word matcher and are not:
   team's, this week's.
 - a definition or comparison whose subject is not what any entry is about ("what is nginx", "is python faster
   than go"): an entry that only mentions the word in passing is not its answer.
-Neither is ever answered; the matcher may still offer its suggestions.
+- a page of a tool's manual ("how do I install kafka on my mac", "what does the -p flag do in docker run"): an entry
+  may name the tool, but it is about using it in a system, not about setting it up.
+None of these is ever answered; the matcher may still offer its suggestions.
 """
 
 import re
@@ -42,15 +44,25 @@ _OWN_VALUE = re.compile(r"\bwhat(?: is|s| are|re| was)? (?:(?:our|my|the team|th
 _DEFINITION = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:(?:what is|whats|what are|define|explain|eli5)\s+(?:an? )?"
                          r"(?!(?:the|our|my|it|this|that|do|does|did|should|can|would|to|if|about|is|are)\b)"
                          r"[a-z0-9 .+#-]{1,40}?|what (?:an? )?[a-z0-9.+#-]+(?: [a-z0-9.+#-]+)?)\s*\??\s*$")
+# Other ways of asking what a thing is: what its name stands for or means, what it is short for.
+_MEANING = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:what (?:does|do) (?!(?:it|this|that|these|those|the word|the term|"
+                      r"that word|that term)\b)[a-z0-9 .+#-]{1,40}? (?:stand for|mean)|what(?: is|s) [a-z0-9.+#-]+(?: "
+                      r"[a-z0-9.+#-]+)? short for)\s*\??\s*$")
+# A tool's manual, not backend knowledge: installing a program, what one of its command-line flags does.
+# An entry that names the tool is about how to use it in a system, not how to set it up on a laptop.
+_TOOL_MANUAL = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:how (?:do|can|should|would) (?:i|we|you) |how to )"
+                          r"(?:install|uninstall|reinstall|download) [a-z0-9.+#-]+(?: [a-z0-9.+#-]+){0,2}?"
+                          r"(?: on (?:my |a |the |our )?[a-z0-9]+(?: [a-z0-9]+)?)?\s*\??\s*$"
+                          r"|\bwhat (?:does|do) (?:the )?-{0,2}[a-z0-9-]+ (?:flag|option|switch|argument) do\b")
 _COMPARISON = re.compile(r"\b(?:faster|slower|better|worse|easier|harder) than\b|\bvs\.?\b|\bversus\b|"
                          r"^\s*(?:is|should (?:i|we) (?:use|learn|pick))?\s*[a-z0-9.+#-]+ or [a-z0-9.+#-]+\s*\??\s*$")
 
 
 def is_beyond(text: str, topical: set[str], headline: set[str], is_about: bool) -> bool:
-    """Whether an entry must not answer `text`: a team look-up; a definition whose subject is not in the entry's
+    """Whether an entry must not answer `text`: a team look-up; a tool's manual; a definition whose subject is not in the entry's
     headline (its question, label, tags or id); a comparison of things the entry is not about. `topical` are the
     question's topical terms, `headline` the entry's, `is_about` whether the entry is about any of them."""
-    if is_team_lookup(text):
+    if is_team_lookup(text) or is_tool_manual(text):
         return True
     if is_definition(text):
         return not headline & topical
@@ -74,7 +86,13 @@ def is_team_lookup(text: str) -> bool:
 def is_definition(text: str) -> bool:
     """A bare definition ("what is nginx"): answered only by an entry whose own subject the thing is (its
     question, label or tags), not by one that names it in passing."""
-    return bool(_DEFINITION.search(normalise(text)))
+    plain = normalise(text)
+    return bool(_DEFINITION.search(plain) or _MEANING.search(plain))
+
+
+def is_tool_manual(text: str) -> bool:
+    """How to install a program, or what one of its flags does ("how do I install kafka on my mac")."""
+    return bool(_TOOL_MANUAL.search(normalise(text)))
 
 
 def is_comparison(text: str) -> bool:
