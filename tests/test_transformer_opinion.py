@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from bot.core.knowledge import with_aliases
-from bot.core.replies import ANSWERED, SUGGEST, Responder
+from bot.core.fusion import (CONFIRM_LEAD, OPINION_ANSWER, OPINION_LEAD, OPINION_SUGGEST, Opinion, stated,
+                             with_opinion)
+from bot.core.replies import ANSWERED, SUGGEST, UNKNOWN, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
 from bot.semantic import closeness_for, second_opinion_for
 from bot.semantic.model import phrasing_groups
@@ -48,21 +50,41 @@ def test_what_only_shares_a_word_stays_a_suggestion_with_the_transformer(ask):
         assert ask(question, BOT_MATCHER="transformer")["status"] != "answered", question
 
 
-def test_the_second_opinion_only_turns_suggestions_into_answers():
+def test_the_second_opinion_never_changes_an_answer_and_answers_only_what_it_is_clear_about():
     knowledge = load_knowledge([shipped_folder()])
     fused = Responder(knowledge, closeness_for)
     with_opinion = Responder(knowledge, closeness_for, second_opinion_for)
     questions = ["how do I scale a backend", "what is idempotency", "requests pile up and time out at rush hour",
-                 "how do we know our data is right", "best pizza in town", "hello", "webhook never arrived"]
+                 "how do we know our data is right", "best pizza in town", "hello", "webhook never arrived",
+                 "how should two services talk without knowing about each other", "we store card numbers in a text column"]
     for question in questions:
         before, after = fused.reply_to(question), with_opinion.reply_to(question)
+        opinion = with_opinion.second_opinion(question)
+        first = knowledge.entries[opinion.nearest[0][0]].id
         if before.status == ANSWERED:
             assert (after.status, after.entry.id) == (ANSWERED, before.entry.id), question
         elif after.status == ANSWERED:
-            assert before.status == SUGGEST and after.entry.id == before.suggestions[0].entry.id, question
+            # It confirmed the first suggestion, or its own first entry was clearly first.
+            assert after.entry.id == first, question
+            assert (opinion.lead >= CONFIRM_LEAD and before.suggestions[0].entry.id == first) or (
+                opinion.nearest[0][1] >= OPINION_ANSWER and opinion.lead >= OPINION_LEAD), question
+        elif before.status == SUGGEST:
+            # Words' first suggestion stays first; the transformer's nearest join the rest.
+            offered = [match.entry.id for match in after.suggestions]
+            assert offered[0] == before.suggestions[0].entry.id and first in offered, question
         else:
-            assert after == before, question
+            assert after.status == UNKNOWN or opinion.nearest[0][1] >= OPINION_SUGGEST, question
     assert with_opinion.reply_to("requests pile up and time out at rush hour").status == ANSWERED
+
+
+def test_the_transformer_answers_its_own_clear_first_and_merges_its_nearest_into_the_suggestions():
+    entries = load_knowledge([shipped_folder()]).entries
+    assert stated(Opinion(((3, 0.75), (5, 0.6)))) == 3
+    assert stated(Opinion(((3, 0.75), (5, 0.7)))) is None  # not far enough ahead
+    assert stated(Opinion(((3, 0.65), (5, 0.3)))) is None  # not close enough
+    assert stated(Opinion(((3, 0.9),))) is None  # a lone entry leads nothing
+    merged = with_opinion([entries[0], entries[1], entries[2]], Opinion(((1, 0.6), (7, 0.5), (0, 0.4))), entries, 3)
+    assert [entry.id for entry in merged] == [entries[0].id, entries[1].id, entries[7].id]
 
 
 def test_the_exported_transformer_puts_like_meanings_close_together():
@@ -93,12 +115,13 @@ def test_a_taught_phrasing_is_embedded_alone_and_the_vectors_match_a_full_build(
     assert missing == ["the nightly export keeps timing out"]
     rebuilt = SecondOpinion(taught.entries, model)
     assert np.array_equal(rebuilt.vectors, Transformer().embed(texts))
-    assert rebuilt("the nightly export keeps timing out")[0] == [entry.id for entry in taught.entries].index(
-        "scale-backend")
+    assert rebuilt("the nightly export keeps timing out").nearest[0][0] == [
+        entry.id for entry in taught.entries].index("scale-backend")
 
 
 def test_a_lone_entry_is_never_confirmed_for_want_of_a_next_one():
     knowledge = load_knowledge([shipped_folder()])
     opinion = SecondOpinion([knowledge.by_id["scale-backend"]], Transformer())
-    position, cosine, lead = opinion("how do I scale a backend?")
-    assert (position, lead) == (0, 0.0) and cosine > 0.6
+    found = opinion("how do I scale a backend?")
+    assert len(found.nearest) == 1 and found.nearest[0][0] == 0 and found.nearest[0][1] > 0.6
+    assert found.lead == 0.0 and stated(found) is None

@@ -6,8 +6,10 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process, utils
 
+from .fusion import OPINION_SUGGEST
 from .fusion import SUGGEST_SCORE as MEANING_SUGGEST_SCORE
-from .fusion import Candidate, ClosenessFactory, OpinionFactory, checked_answer, confirmed, rank_candidates, rescued
+from .fusion import (Candidate, ClosenessFactory, OpinionFactory, checked_answer, confirmed, fused_score,
+                     rank_candidates, rescued, stated, with_opinion)
 from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
@@ -216,12 +218,35 @@ class Responder:
         suggestions = tuple(candidate.as_match() for candidate in candidates[:MAX_SUGGESTIONS])
         if lexical.status != ANSWERED and (found := rescued(candidates)) is not None:
             return self.answer(found.entry, round(100 * found.fused, 1))
-        if lexical.status == UNKNOWN and (not candidates or candidates[0].fused < MEANING_SUGGEST_SCORE):
-            return replace(lexical, score=round(100 * candidates[0].fused, 1) if candidates else 0.0)
-        if self.second_opinion is not None and (
-                found := confirmed(text, candidates, self.second_opinion, self._positions)) is not None:
-            return self.answer(found.entry, round(100 * found.fused, 1))
+        unknown = replace(lexical, score=round(100 * candidates[0].fused, 1) if candidates else 0.0)
+        nothing = lexical.status == UNKNOWN and (not candidates or candidates[0].fused < MEANING_SUGGEST_SCORE)
+        if self.second_opinion is not None:
+            return self.decide_with_opinion(text, candidates, suggestions, unknown if nothing else None)
+        if nothing:
+            return unknown
         return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
+
+    def decide_with_opinion(self, text: str, candidates: list[Candidate], suggestions: tuple[Match, ...],
+                            unknown: Reply | None) -> Reply:
+        """What words and the static model left unsure (`suggestions`, or `unknown` when they found nothing), decided
+        with the transformer's opinion (see fusion.py): it confirms the first suggestion, answers its own clear
+        first, and adds its nearest entries to the suggestions."""
+        opinion = self.second_opinion(text)
+        if unknown is None and (found := confirmed(candidates, opinion, self._positions)) is not None:
+            return self.answer(found.entry, round(100 * found.fused, 1))
+        if (position := stated(opinion)) is not None:
+            entry = self.knowledge.entries[position]
+            found = next((candidate for candidate in candidates if candidate.entry.id == entry.id), None)
+            fused = found.fused if found else fused_score(0.0, self.closeness(text, (position,), 0)[position])
+            return self.answer(entry, round(100 * fused, 1))
+        if unknown is not None and (not opinion.nearest or opinion.nearest[0][1] < OPINION_SUGGEST):
+            return unknown
+        shown = {match.entry.id: match for match in suggestions}
+        cosines = {self.knowledge.entries[position].id: cosine for position, cosine in opinion.nearest}
+        merged = tuple(shown.get(entry.id) or Match(entry, round(100 * cosines[entry.id], 1), (), 0.0)
+                       for entry in with_opinion([match.entry for match in suggestions], opinion,
+                                                 self.knowledge.entries, MAX_SUGGESTIONS))
+        return Reply(SUGGEST, score=merged[0].score, suggestions=merged, message=SUGGEST_MESSAGE)
 
     def is_held_back(self, text: str, entry: Entry) -> bool:
         """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something

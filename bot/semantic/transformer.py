@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.fusion import OPINION_NEAREST, Opinion
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
 from . import ModelError
@@ -76,8 +77,8 @@ class Transformer:
 
 
 class SecondOpinion:
-    """Which entry the transformer finds closest to a question (the best cosine over each entry's phrasings),
-    how close, and by how much it leads the next entry."""
+    """The entries the transformer finds closest to a question (the best cosine over each entry's phrasings), closest
+    first, with their cosines."""
 
     def __init__(self, entries: list[Entry], model: Transformer, cache: PreparedCache = PreparedCache(None)):
         self.model = model
@@ -90,13 +91,11 @@ class SecondOpinion:
         counts = np.array([len(group) for group in groups], dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
 
-    def __call__(self, text: str) -> tuple[int, float, float]:
+    def __call__(self, text: str) -> Opinion:
         if self.vectors is None:
-            return -1, 0.0, 0.0
+            return Opinion()
         best = np.maximum.reduceat(self.vectors @ self.model.embed([text])[0], self.starts)
-        if len(best) == 1:
-            return 0, float(best[0]), 0.0  # no next entry to lead: a lone entry is never confirmed
-        first, second = np.argpartition(-best, 1)[:2]
-        if best[second] > best[first]:
-            first, second = second, first
-        return int(first), float(best[first]), float(best[first] - best[second])
+        count = min(OPINION_NEAREST, len(best))
+        nearest = np.argpartition(-best, count - 1)[:count] if len(best) > count else np.arange(len(best))
+        nearest = sorted(nearest.tolist(), key=lambda position: (-best[position], position))
+        return Opinion(tuple((position, float(best[position])) for position in nearest))
