@@ -318,7 +318,14 @@ class Scheduler:
             self._add_post(wave, schedule, self.schedules.post(post.id), wave.posts if into is None else into)
 
     def _add_post(self, wave: Wave, schedule: Schedule, post: Post, into: list | None = None) -> None:
-        content = self.daily.content_of(schedule, post)
+        try:
+            content = self.daily.content_of(schedule, post)
+        except Exception as error:
+            # A post already claimed is given up with the reason (schedule list shows it), never left "sending"
+            # and never failing the whole wave: every other post in it still goes out.
+            log.exception("cannot put together the %s for %s", schedule.kind, schedule.channel)
+            wave.report[self._give_up(schedule, post, f"cannot put it together: {error}", False)] += 1
+            return
         if content is None:
             reason = f"entry {post.entry_id} is no longer in the knowledge"
             wave.report[self._give_up(schedule, post, reason, False)] += 1

@@ -67,6 +67,8 @@ def test_adding_a_channels_kind_again_replaces_its_time(run, database):
 @pytest.mark.parametrize("option, value, example", [
     ("--time", "9am", "use 24-hour HH:MM, for example 09:00 or 17:30"),
     ("--time", "24:00", "use 24-hour HH:MM, for example 09:00 or 17:30"),
+    ("--time", "15:\u0660\u0664", "use 24-hour HH:MM, for example 09:00 or 17:30"),  # Arabic-Indic digits
+    ("--time", "\uff10\uff19:00", "use 24-hour HH:MM, for example 09:00 or 17:30"),  # full-width digits
     ("--tz", "Berlin", "use an IANA name such as Europe/Berlin"),
     ("--tz", "../../etc/passwd", "use an IANA name such as Europe/Berlin"),
     ("--days", "weekdayz", "use mon-fri, daily, weekends or a list such as mon,wed,fri"),

@@ -271,3 +271,15 @@ async def test_the_running_loop_picks_up_a_schedule_added_by_the_cli_without_a_r
     await scheduler.run_forever(clock=lambda: tomorrow_noon, sleep=tick, stop=stop)
     assert [channel for _, channel, _ in publisher.posts] == ["CNEW"]
     assert ticks == [scheduler.interval] * 3
+
+
+async def test_a_post_that_cannot_be_put_together_is_given_up_with_the_reason_and_the_others_still_go(scheduler,
+                                                                                                      publisher):
+    # A weekly review whose stored time cannot be read (stored before times were held to ASCII digits).
+    add_tips(scheduler, "COK")
+    scheduler.schedules.set_schedule("slack", "CREVIEW", "digest", ScheduleSpec("09:٠٠", "UTC", "daily"), now=SET_AT)
+    report = await scheduler.run_once(MONDAY_9)
+    [broken] = scheduler.schedules.posts(scheduler.schedules.find_schedule("slack", "CREVIEW", "digest").id)
+    assert report == {"failed": 1, "sent": 1}
+    assert [channel for _, channel, _ in publisher.posts] == ["COK"]
+    assert broken.status == "failed" and broken.reason.startswith("cannot put it together: ")

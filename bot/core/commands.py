@@ -26,8 +26,8 @@ USAGE = ("Commands: `tips on 09:00 Europe/Berlin mon-fri`, `tips off`, `quiz on 
          "`teach ENTRY-ID: how people ask it` (`unteach how people ask it`), `digest on 09:00 Europe/Berlin mon` "
          "(a weekly review of what I could not answer, posted here) and `entry` (add a new entry).")
 TEACH_EXAMPLE = "teach make-idempotent: how do we stop charging a card twice"
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+_DURATION = re.compile(r"^(?:([0-9]+)h)?(?:([0-9]+)m(?:in)?)?$")
 _DAY_WORDS = {"daily": WEEKDAYS, "everyday": WEEKDAYS, "weekdays": WEEKDAYS[:5], "weekends": WEEKDAYS[5:]}
 _KIND_WORDS = {"tip": TIP, "tips": TIP, "quiz": QUIZ, "quizzes": QUIZ, "digest": DIGEST, "review": DIGEST}
 _FILLER = {"at", "on", "every", "close", "closes", "closing", "after", "for", "in"}
@@ -151,7 +151,7 @@ def parse_duration(text: str) -> int:
 
 
 def _is_duration(word: str) -> bool:
-    return bool(re.match(r"^\d+(h|m|min)", word)) and not _TIME.match(word)
+    return bool(re.match(r"^[0-9]+(h|m|min)", word)) and not _TIME.match(word)
 
 
 def _is_days(word: str) -> bool:
@@ -166,7 +166,7 @@ def parse_spec(kind: str, words: list[str]) -> ScheduleSpec:
     """A schedule from words in any order: a time (required), a timezone, weekdays, and for a quiz a duration."""
     values: dict[str, object] = {}
     for word in (word for word in words if word.lower() not in _FILLER):
-        if _TIME.match(word) or re.match(r"^\d+:\d+$", word):
+        if _TIME.match(word) or re.match(r"^[0-9]+:[0-9]+$", word):
             name, value = "time", parse_time(word)
         elif _is_duration(word):
             if kind != QUIZ:
