@@ -4,6 +4,9 @@ import argparse
 import asyncio
 import io
 import json
+import logging
+import math
+import re
 import sys
 from pathlib import Path
 
@@ -83,10 +86,15 @@ def read_cases(file: str) -> list[dict]:
             case = json.loads(line)
         except json.JSONDecodeError as error:
             raise UsageError(f"{file}: line {number}: not JSON: {error}") from None
+        except RecursionError:
+            raise UsageError(f"{file}: line {number}: not a question line (nested too deeply to read)") from None
         if not isinstance(case, dict) or not isinstance(case.get("q"), str) or \
                 not isinstance(case.get("expect"), (str, type(None))):
             raise UsageError(f'{file}: line {number}: needs {{"q": "question", "expect": "entry-id" or null}}')
         cases.append(case)
+    if not cases:
+        # Measuring nothing would pass any --fail-under bar.
+        raise UsageError(f'{file}: no question lines: write one {{"q": "question", "expect": "entry-id" or null}} a line')
     return cases
 
 
@@ -145,8 +153,6 @@ def command_eval(args: argparse.Namespace) -> int:
 
 def command_learning(args: argparse.Namespace) -> int:
     """kb teach, kb unteach and kb learned: what the team taught, from the terminal."""
-    import getpass
-
     import yaml
 
     from .core.commands import TEACH, UNTEACH, Command, Place
@@ -164,8 +170,11 @@ def command_learning(args: argparse.Namespace) -> int:
                     aliases.setdefault(phrasing.entry_id, []).append(phrasing.text)
                 entries = storage.learned.entries()
                 document = {"title": "What the team taught", "entries": entries, "aliases": aliases}
-                Path(args.export).write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
-                                             encoding="utf-8")
+                try:
+                    Path(args.export).write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+                                                 encoding="utf-8")
+                except OSError as error:
+                    raise UsageError(f"{args.export}: cannot be written: {error.strerror or error}") from None
                 print(f"wrote {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} and {len(phrasings)} "
                       f"phrasing(s) to {args.export}")
                 return 0
@@ -180,7 +189,7 @@ def command_learning(args: argparse.Namespace) -> int:
         live = live_knowledge(settings, storage.learned)
         action = TEACH if args.kb_command == "teach" else UNTEACH
         command = Command(action, text=args.question, entry_id=getattr(args, "entry_id", ""))
-        note = teach(command, Place("console", "terminal", getpass.getuser()), storage, live, utc_now(),
+        note = teach(command, Place("console", "terminal", terminal_user()), storage, live, utc_now(),
                      force=getattr(args, "force", False))
         print(note.text)
         return 0 if note.text.startswith(("Taught", "Forgot")) else 1
@@ -191,8 +200,6 @@ def command_learning(args: argparse.Namespace) -> int:
 def command_review(args: argparse.Namespace) -> int:
     """What to teach next, as the weekly digest shows it: with --json for scripts, and interactive at a terminal
     (teach an item to an entry, add a new entry, ignore it) through the same service calls chat buttons make."""
-    import getpass
-
     from .core.commands import Place
     from .core.review import figures_line, review_items
     from .review import build_review
@@ -209,7 +216,7 @@ def command_review(args: argparse.Namespace) -> int:
         if not items:
             print("Nothing to review: every question was answered and nobody voted an answer down.")
         interactive = args.interactive or sys.stdin.isatty()
-        place = Place("console", "terminal", getpass.getuser())
+        place = Place("console", "terminal", terminal_user())
         admin = _always_admin
         for number, item in enumerate(items, 1):
             print(f"\n{number}. {item.heading}\n   “{without_controls(item.question)}”{without_controls(item.detail)}")
@@ -481,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(run=command_db)
     health = commands.add_parser("health", help="ask the running serve on this machine whether it is healthy")
     health.add_argument("--port", type=bounded(1, 65535), default=None, help="default: PORT, else 3000")
-    health.add_argument("--timeout", type=float, default=3.0)
+    health.add_argument("--timeout", type=seconds, default=3.0, help="seconds to wait for an answer (default 3)")
     health.set_defaults(run=command_health)
     discord = commands.add_parser("discord", help="Discord set-up")
     discord_commands = discord.add_subparsers(dest="discord_command", required=True)
@@ -508,6 +515,17 @@ class VersionAction(argparse.Action):
         parser.exit()
 
 
+def seconds(text: str) -> float:
+    """A --timeout: a number of seconds from 0.1 to a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.1 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds from 0.1 to 86400, for example 3")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -529,6 +547,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except Exception as error:
+        # The last line of defence: whatever was not foreseen is still one line for a person (the traceback is in the
+        # log with -v), never a wall of Python.
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"error: {unforeseen(error)}", file=sys.stderr)
+        return 1
+
+
+def unforeseen(error: BaseException) -> str:
+    """One line about an error nobody wrote a message for, with any password in a URL hidden."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = re.sub(r"(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)\S*@", r"\1***@", text, flags=re.IGNORECASE)
+    return without_controls(f"{type(error).__name__}: {text}")[:300] + " (run with -v for the details)"
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def add_schedule(args: argparse.Namespace, schedules: ScheduleStorage) -> int:
     existed = schedules.find_schedule(args.platform, channel, args.kind) is not None
     now = datetime.now(timezone.utc)
     schedule = schedules.set_schedule(args.platform, channel, args.kind, spec, workspace=args.workspace,
-                                      by=f"cli:{getpass.getuser()}", now=now)
+                                      by=f"cli:{terminal_user()}", now=now)
     print(f"{'Updated' if existed else 'Added'} schedule {schedule.id}: {schedule.describe()}, "
           f"in {schedule.platform} channel {schedule.channel}.")
     first = next_slot(schedule, now)
@@ -98,7 +98,9 @@ def list_schedules(schedules: ScheduleStorage) -> int:
     return 0
 
 
-def terminal_user(args: argparse.Namespace) -> str:
+def terminal_user(args: argparse.Namespace | None = None) -> str:
+    """Who is at the terminal: --user if given, else the login name; "you" for a user id with no account entry (a
+    container run with an arbitrary --user), where getpass raises."""
     try:
         return getattr(args, "user", None) or getpass.getuser()
     except (KeyError, OSError):

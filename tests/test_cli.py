@@ -257,3 +257,24 @@ def test_eval_reports_how_often_answers_in_each_score_band_were_right(run, tmp_p
     assert answered[0]["from"] <= 100 and [band["from"] for band in report["calibration"]] == [90, 80, 70, 60, 0]
     text = run("eval", "bands.jsonl").stdout
     assert f"answers right, by score: {answered[0]['from']}-{answered[0]['to']}: 1/2" in text
+
+
+@pytest.mark.parametrize("args, variables, message", [
+    (("eval", "nested.jsonl"), {}, "error: nested.jsonl: line 1: not a question line (nested too deeply to read)"),
+    (("eval", "empty.jsonl", "--fail-under", "answered=90"), {},
+     'error: empty.jsonl: no question lines: write one {"q": "question", "expect": "entry-id" or null} a line'),
+    (("health", "--timeout", "nan"), {}, "give seconds from 0.1 to 86400"),
+    (("health", "--timeout", "-1"), {}, "give seconds from 0.1 to 86400"),
+    (("kb", "learned", "--export", "no-such-folder/taught.yaml"), {},
+     "error: no-such-folder/taught.yaml: cannot be written: No such file or directory"),
+    (("discord", "invite"), {"DISCORD_APPLICATION_ID": "\u00b2"},
+     "error: DISCORD_APPLICATION_ID must be the application id (digits) from the Developer Portal"),
+    (("discord", "invite"), {"DISCORD_TOKEN": "\u00e9.b.c"},
+     "error: DISCORD_TOKEN does not look like a bot token; set DISCORD_APPLICATION_ID instead"),
+])
+def test_a_hostile_command_line_gets_one_line_and_a_failing_exit(run, tmp_path, args, variables, message):
+    (tmp_path / "nested.jsonl").write_text("[" * 100_000 + "\n")
+    (tmp_path / "empty.jsonl").write_text("\n")
+    result = run(*args, **variables)
+    assert result.returncode != 0 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import socket
 import sys
 
 import pytest
@@ -47,3 +48,17 @@ async def test_serve_with_a_rejected_token_exits_once_with_a_clear_message(tmp_p
     assert "Traceback" not in errors.decode()
     assert REVOKED not in errors.decode()
     assert len(discord_server.calls_to("GET", "^/users/@me$")) == 1
+
+
+async def test_discord_out_of_reach_at_startup_stops_it_in_one_line(settings_for):
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = build_bot(settings_for(DISCORD_TOKEN=REVOKED, DISCORD_API_URL=f"http://127.0.0.1:{port}/api/v10",
+                                 DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/"))
+    try:
+        with pytest.raises(ConfigError, match=rf"^cannot reach Discord at http://127\.0\.0\.1:{port}/api/v10: ") as raised:
+            await run_discord(bot.service, bot.settings)
+    finally:
+        bot.close()
+    assert "\n" not in str(raised.value) and REVOKED not in str(raised.value)

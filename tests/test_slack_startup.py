@@ -80,3 +80,17 @@ async def test_half_configured_slack_does_not_start(settings_for):
 
     assert slack.calls == []
 
+
+
+async def test_slack_out_of_reach_at_startup_stops_it_in_one_line(settings_for):
+    async with SlackStandIn() as slack:
+        settings = slack_settings(settings_for, slack)
+    # The stand-in has closed: its address now refuses connections.
+    bot = build_bot(settings)
+    try:
+        with pytest.raises(ConfigError, match=r"^cannot reach Slack at http://127\.0\.0\.1:\d+/api/: ") as raised:
+            await run_slack(bot.service, bot.settings, port=0)
+    finally:
+        bot.close()
+
+    assert "\n" not in str(raised.value)

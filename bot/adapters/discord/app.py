@@ -1,10 +1,12 @@
 """The Discord front door: mentions, DMs, slash commands and buttons in, as service calls; embeds with
 persistent buttons out."""
 
+import asyncio
 import logging
 import re
 from dataclasses import replace
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -171,7 +173,7 @@ def point_at_servers(settings: DiscordSettings) -> None:
         raise ConfigError(f"DISCORD_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, not {api_url!r}")
     if not gateway_url.startswith(("wss://", "ws://")):
         raise ConfigError(f"DISCORD_GATEWAY_URL must be a ws(s) URL such as {DEFAULT_GATEWAY_URL}, not {gateway_url!r}")
-    if settings.guild_id and not settings.guild_id.isdigit():
+    if settings.guild_id and not (settings.guild_id.isascii() and settings.guild_id.isdigit()):
         raise ConfigError("DISCORD_GUILD_ID must be a server id (digits; right-click the server, Copy Server ID)")
     discord.http.Route.BASE = api_url
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
@@ -197,6 +199,10 @@ async def run_discord(service: Service, settings: Settings, scheduler: Scheduler
     except discord.LoginFailure:
         raise ConfigError("DISCORD_TOKEN was rejected by Discord: reset the token on the Developer Portal's "
                           "Bot page and set DISCORD_TOKEN to the new one") from None
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
+        # Logging in, at start-up: once connected, discord.py reconnects by itself. A supervisor restarts the process.
+        where = settings.discord.api_url or "discord.com"
+        raise ConfigError(f"cannot reach Discord at {where}: {error or type(error).__name__}") from None
     except discord.ConnectionClosed as error:
         if error.code != 4004:
             raise

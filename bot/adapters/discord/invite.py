@@ -21,7 +21,7 @@ def find_application_id(settings: Settings) -> int:
     """DISCORD_APPLICATION_ID, or the bot's user id read from the token (its first part is that id in base64)."""
     discord_settings = settings.discord
     if discord_settings.application_id:
-        if not discord_settings.application_id.isdigit():
+        if not (discord_settings.application_id.isascii() and discord_settings.application_id.isdigit()):
             raise ConfigError("DISCORD_APPLICATION_ID must be the application id (digits) from the Developer Portal")
         return int(discord_settings.application_id)
     if not discord_settings.token:
@@ -30,9 +30,9 @@ def find_application_id(settings: Settings) -> int:
     first_part = discord_settings.token.split(".", 1)[0]
     try:
         decoded = base64.urlsafe_b64decode(first_part + "=" * (-len(first_part) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # not base64, or not ASCII (UnicodeDecodeError is a ValueError)
         decoded = ""
-    if not decoded.isdigit():
+    if not (decoded.isascii() and decoded.isdigit()):
         raise ConfigError("DISCORD_TOKEN does not look like a bot token; set DISCORD_APPLICATION_ID instead")
     return int(decoded)
 
