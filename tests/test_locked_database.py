@@ -6,6 +6,10 @@ import subprocess
 import sys
 import time
 
+import pytest
+
+from bot.storage import StorageError
+from bot.storage.database import Database
 from discord_standin import DiscordStandIn, running_client
 from slack_requests import mention, slack_over_http
 
@@ -68,3 +72,19 @@ async def exercise_under_lock(slack, bot, http, discord_server, tmp_path):
     assert len(discord_server.messages) == 2
     assert all(message["embeds"][0]["title"] == "How do I scale a backend?" for message in discord_server.messages)
     assert len(bot.storage.questions.questions()) == 7
+
+
+def test_a_file_locked_past_the_wait_says_so_and_to_try_again_not_to_move_the_database(tmp_path):
+    path = tmp_path / "bot.db"
+    Database(path).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK.replace("IMMEDIATE", "EXCLUSIVE"), str(path), "10"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(StorageError) as raised:
+            Database(path, busy_timeout=0.3)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert str(raised.value) == (f"the database at {path} stayed locked by another process for 0.3 s (a backup or a "
+                                 "migration?): try again when it is done")

@@ -60,6 +60,16 @@ class OffTheLoop:
         return await asyncio.get_running_loop().run_in_executor(self._threads, functools.partial(work, *args))
 
 
+def cannot_open(path: Path, error: Exception, waited: float) -> str:
+    """Why a SQLite file cannot be used, and what to do about it."""
+    if isinstance(error, sqlite3.OperationalError) and error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY,
+                                                                                          sqlite3.SQLITE_LOCKED):
+        # The file is fine: another process holds it (a backup, a migration, a long write).
+        return (f"the database at {path} stayed locked by another process for {waited:g} s (a backup or a "
+                "migration?): try again when it is done")
+    return f"cannot use the database at {path}: {error}. Set BOT_DATABASE to a file in a folder you can write to."
+
+
 class Database(OffTheLoop):
     """The connection every repository shares. Synchronous calls are for the CLI and for code already on the
     database thread; async code hands its work to `run`, which queues it on that one thread."""
@@ -89,8 +99,7 @@ class Database(OffTheLoop):
             version = self._execute("PRAGMA user_version").fetchone()[0]
             self._execute(f"PRAGMA user_version = {int(version)}")
         except (OSError, sqlite3.Error) as error:
-            raise StorageError(f"cannot use the database at {path}: {error}. "
-                               "Set BOT_DATABASE to a file in a folder you can write to.") from error
+            raise StorageError(cannot_open(path, error, busy_timeout)) from error
 
     def _switch_to_wal(self, patience: float) -> None:
         """WAL mode. Switching a new file to it needs the file to itself, and SQLite may then answer "locked" at
