@@ -38,10 +38,13 @@ def command_ask(args: argparse.Namespace) -> int:
     # Bytes that are not UTF-8 become U+FFFD and the line is still answered: one reply per line, always.
     lines = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if text == "-" else [text]
 
-    async def answer_all() -> None:
+    async def answer_all() -> int:
+        """How many questions got the apology instead of an answer (the database failed under them)."""
+        failed = 0
         for line in lines:
             request = Request(text=line.strip(), platform="console")
             reply = await bot.service.ask(request)
+            failed += not isinstance(reply, Reply)
             shown = without_controls(render_text(reply))
             if args.json:
                 fields = reply.as_json() if isinstance(reply, Reply) else {**FAILED_REPLY, "status": "error"}
@@ -49,12 +52,19 @@ def command_ask(args: argparse.Namespace) -> int:
                       flush=True)
             else:
                 print(shown, flush=True)
+        return failed
 
     try:
-        asyncio.run(answer_all())
-        return 0
+        failed = asyncio.run(answer_all())
     finally:
         bot.close()
+    if failed:
+        # Every line still got its reply; a script must still learn that some questions were neither answered
+        # nor kept, so it can send them again.
+        print(f"error: {failed} question(s) were not answered (the database failed; see above): ask them again",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def command_chat(args: argparse.Namespace) -> int:

@@ -278,3 +278,20 @@ def test_a_hostile_command_line_gets_one_line_and_a_failing_exit(run, tmp_path, 
     result = run(*args, **variables)
     assert result.returncode != 0 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+
+
+def test_a_question_the_database_fails_under_is_answered_with_the_apology_and_the_exit_says_so(run, tmp_path):
+    assert run("stats").returncode == 0  # creates the database
+    with sqlite3.connect(tmp_path / "cli.db") as connection:
+        # A real write failure for one question only, as a full disk or a broken file would give.
+        connection.execute("CREATE TRIGGER refuse BEFORE INSERT ON questions WHEN NEW.text = 'when should we cache' "
+                           "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+    result = run("ask", "--json", "-", stdin="how do I scale a backend?\nwhen should we cache\nwhat is idempotency\n")
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [reply["status"] for reply in replies] == ["answered", "error", "answered"]
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == ("error: 1 question(s) were not answered (the database failed; see above): "
+                                              "ask them again")
+    with sqlite3.connect(tmp_path / "cli.db") as connection:
+        logged = [text for (text,) in connection.execute("SELECT text FROM questions ORDER BY id")]
+    assert logged == ["how do I scale a backend?", "what is idempotency"]
