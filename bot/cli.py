@@ -201,7 +201,7 @@ def command_learning(args: argparse.Namespace) -> int:
         command = Command(action, text=args.question, entry_id=getattr(args, "entry_id", ""))
         note = teach(command, Place("console", "terminal", terminal_user()), storage, live, utc_now(),
                      force=getattr(args, "force", False))
-        print(note.text)
+        print(without_controls(note.text))  # it quotes the phrasing, which may hold terminal escape codes
         return 0 if note.text.startswith(("Taught", "Forgot")) else 1
     finally:
         storage.close()
@@ -253,7 +253,7 @@ def command_review(args: argparse.Namespace) -> int:
             else:
                 print("   (not a choice; skipped)")
                 continue
-            print(f"   {note.text}")
+            print(f"   {without_controls(note.text)}")
     finally:
         bot.close()
     return 0

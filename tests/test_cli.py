@@ -295,3 +295,9 @@ def test_a_question_the_database_fails_under_is_answered_with_the_apology_and_th
     with sqlite3.connect(tmp_path / "cli.db") as connection:
         logged = [text for (text,) in connection.execute("SELECT text FROM questions ORDER BY id")]
     assert logged == ["how do I scale a backend?", "what is idempotency"]
+
+
+def test_teaching_a_phrasing_with_terminal_escape_codes_prints_none_of_them(run):
+    result = run("kb", "teach", "caching queue \x1b]0;PWNED\x07 \x1b[31mred", "when-cache")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Taught") and "\x1b" not in result.stdout and "\x07" not in result.stdout
