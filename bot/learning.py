@@ -39,13 +39,15 @@ class LiveKnowledge:
     def _stamp(self) -> tuple:
         """What changes when a knowledge file is edited, added or removed, or a phrasing is taught."""
         files = []
-        for path in without_replaced(find_files(self.paths)):
+        problems: list[Problem] = []
+        for path in without_replaced(find_files(self.paths, problems)):
             try:
                 status = path.stat()
                 files.append((str(path), status.st_mtime_ns, status.st_size))
             except OSError:
                 files.append((str(path), None, None))
-        return tuple(files), self.learned.version()
+        # A folder that can no longer be listed changes the stamp too, so the rebuild names it.
+        return tuple(files), tuple(map(str, problems)), self.learned.version()
 
     def _build(self) -> tuple[Responder, list[tuple[str, str]]]:
         knowledge, orphans = self._knowledge()

@@ -106,6 +106,9 @@ async def keep_knowledge_fresh(bot: Bot, stop: asyncio.Event, scheduler: Schedul
                     bot.service.metrics.entries.set(len(bot.responder.knowledge.entries))
             except StorageError as error:
                 log.error("could not read the taught phrasings: %s", error)
+            except Exception:
+                # Whatever else a hostile edit can do, it must not stop the bot: the last good knowledge serves on.
+                log.exception("could not check the knowledge for changes; still serving the last good one")
             problem = bot.live.problem
             if problem != told and scheduler is not None:
                 told = problem

@@ -1,13 +1,18 @@
 """Knowledge files load, and every problem in a broken one is reported with its file, entry and field."""
 
+import errno
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.core.knowledge import KnowledgeError
 from bot.knowledge_files import load_knowledge, shipped_folder
 
+COMMAND = str(Path(sys.executable).parent / "backend-bot")
 STARTER_IDS = {
     "scale-backend", "optimize-db-queries", "what-is-idempotent", "make-idempotent", "fault-tolerant",
     "webhook-not-arriving", "document-architecture", "when-state-machine", "data-consistency", "test-backend",
@@ -22,6 +27,26 @@ def problems_in(folder) -> list[str]:
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge([shipped_folder(), folder])
     return [str(problem) for problem in caught.value.problems]
+
+
+@pytest.fixture
+def run(tmp_path):
+    def run_command(*args: str, **variables: str) -> subprocess.CompletedProcess:
+        env = {key: value for key, value in os.environ.items() if key not in ("KNOWLEDGE_PATH", "BOT_DATABASE")}
+        env.update({"BOT_DATABASE": str(tmp_path / "bot.db"), **variables})
+        return subprocess.run([COMMAND, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+
+    return run_command
+
+
+def refusals(run, path) -> list[str]:
+    """The problems `kb check path` names, once it and `ask` (with `path` in KNOWLEDGE_PATH) have both refused the
+    knowledge the same way: exit 1, one line per problem, no traceback."""
+    asked, checked = run("ask", "how to scale backend?", KNOWLEDGE_PATH=str(path)), run("kb", "check", str(path))
+    assert asked.stderr == checked.stderr and asked.returncode == checked.returncode == 1 and asked.stdout == ""
+    header, *lines = checked.stderr.splitlines()
+    assert header == f"The knowledge has {len(lines)} problem(s):"
+    return [line.strip() for line in lines]
 
 
 def test_every_shipped_knowledge_file_loads_with_the_27_starter_ids():
@@ -128,3 +153,44 @@ def test_an_entrys_source_link_wins_over_its_files_and_a_bad_link_is_named(tmp_p
     (tmp_path / "team.yaml").write_text("entries:\n  - id: team-c\n    question: Q?\n    answer: x\n"
                                         "    source: javascript:alert(1)\n")
     assert problems_in(tmp_path) == [f"{tmp_path / 'team.yaml'}: entry 'team-c' (#1): source: must be an http(s) link"]
+
+
+@pytest.mark.parametrize("written_id", ["[a, b]", "{x: 1}"])
+def test_an_entry_whose_id_is_a_list_or_a_mapping_is_one_line_naming_the_file_and_entry(run, tmp_path, written_id):
+    (tmp_path / "team.yaml").write_text(f"entries:\n  - id: {written_id}\n    question: Ours?\n    answer: x\n")
+    assert refusals(run, tmp_path) == [f"{tmp_path / 'team.yaml'}: entry #1: id: must be a lower-case slug like "
+                                       "'make-idempotent'"]
+
+
+def test_a_field_named_by_a_number_beside_a_misspelt_one_names_both(tmp_path):
+    (tmp_path / "team.yaml").write_text("entries:\n  - id: team-a\n    question: Q?\n    answer: x\n    1: one\n"
+                                        "    colour: blue\n")
+    found = problems_in(tmp_path)
+    assert [line.split(": is not a known field")[0] for line in found] == [
+        f"{tmp_path / 'team.yaml'}: entry 'team-a' (#1): 1", f"{tmp_path / 'team.yaml'}: entry 'team-a' (#1): colour"]
+
+
+def test_a_symlink_loop_named_as_knowledge_is_one_line_naming_the_file(run, tmp_path):
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop2.yaml")
+    (tmp_path / "loop2.yaml").symlink_to(tmp_path / "loop.yaml")
+    (found,) = refusals(run, tmp_path / "loop.yaml")
+    assert found.startswith(f"{tmp_path / 'loop.yaml'}: cannot be read: [Errno {errno.ELOOP}]")
+
+
+def test_a_knowledge_folder_that_cannot_be_listed_is_one_line_naming_it(run, tmp_path):
+    # Tests run as root, where chmod 000 does not stop a folder being listed; a name longer than the file system
+    # allows makes the same calls (is the path a folder? what is in it?) fail with an OSError instead.
+    folder = tmp_path / ("x" * 300)
+    (found,) = refusals(run, folder)
+    assert found.startswith(f"{folder}: cannot be read: [Errno {errno.ENAMETOOLONG}]")
+
+
+def test_a_folder_without_knowledge_files_is_named_alone_and_warned_about_beside_other_knowledge(run, tmp_path):
+    empty = tmp_path / "team"
+    empty.mkdir()
+    checked = run("kb", "check", str(empty))
+    assert checked.returncode == 1
+    assert checked.stderr.splitlines()[1:] == [f"  {empty}: holds no knowledge files (.yaml or .yml)"]
+    asked = run("ask", "how to scale backend?", KNOWLEDGE_PATH=str(empty))
+    assert asked.returncode == 0 and asked.stdout.startswith("How do I scale a backend?")
+    assert f"the knowledge folder {empty} holds no knowledge files (.yaml or .yml)" in asked.stderr

@@ -14,6 +14,10 @@ from discord_standin import DiscordStandIn
 
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
 PHRASING = "the orders service is a black box to us"
+ROTATE_QUESTION = "How do we rotate the payments database credentials?"
+ROTATE = f"entries:\n  - id: rotate-credentials\n    question: {ROTATE_QUESTION}\n    answer: Run the vault job.\n"
+RESTART = ("entries:\n  - id: restart-ledger-workers\n    question: How do we restart the ledger workers?\n"
+           "    answer: Scale the deployment to zero and back.\n")
 
 # Every case runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.usefixtures("database")
@@ -133,6 +137,61 @@ async def test_a_running_serve_picks_up_teaching_and_edits_and_survives_a_broken
                                                        in (message.get("content") or "")), None), timeout=10)
         assert "ops.yaml" in notice["content"] and "still serving the last good one" in notice["content"]
         assert await title_of_answer(asked) == title
+    finally:
+        process.terminate()
+        await process.wait()
+        await server.close()
+
+
+async def test_a_running_serve_names_a_list_id_a_symlink_loop_and_an_unlistable_folder_and_keeps_serving(
+        run, tmp_path, database):
+    # The folder is deployed as a link to a release folder, so the test can swap what it points at; the other
+    # file is named directly, since a folder's listing skips anything but regular files (an editor's lock link).
+    release = tmp_path / "release-1"
+    release.mkdir()
+    (release / "ops.yaml").write_text(ROTATE)
+    folder = tmp_path / "team"
+    folder.symlink_to(release)
+    named = tmp_path / "runbook.yaml"
+    named.write_text(RESTART)
+    server = await DiscordStandIn().start()
+    environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "BOT_DATABASE": str(database),
+                   "KNOWLEDGE_PATH": f"{folder}{os.pathsep}{named}", **server.variables()}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "serve", cwd=tmp_path,
+                                                   env=environment, stdout=asyncio.subprocess.DEVNULL,
+                                                   stderr=asyncio.subprocess.DEVNULL)
+
+    async def told(words: str) -> str:
+        notice = await server.wait_until(lambda: next((message["content"] for message in server.messages
+                                                       if words in (message.get("content") or "")), None), timeout=10)
+        assert "still serving the last good one" in notice
+        return notice
+
+    async def title_of_answer(question: str) -> str:
+        callback = await server.callback_for(await server.ask(question))
+        return callback["data"]["embeds"][0].get("title", "")
+
+    try:
+        await server.wait_until(lambda: server.identifies, timeout=30)
+        schedule = run("schedule", "add", "--platform", "discord", "--channel", str(CHANNEL_ID), "--kind", "digest",
+                       "--time", "09:00")
+        assert schedule.returncode == 0, schedule.stderr
+        (folder / "ops.yaml").write_text(ROTATE.replace("id: rotate-credentials", "id: [rotate, credentials]"))
+        await told(f"{folder / 'ops.yaml'}: entry #1: id: must be a lower-case slug")
+        (folder / "ops.yaml").write_text(ROTATE)
+        named.unlink()
+        named.symlink_to(tmp_path / "loop.yaml")
+        (tmp_path / "loop.yaml").symlink_to(named)
+        await told(f"{named}: cannot be read")
+        named.unlink()
+        named.write_text(RESTART)
+        # As root no permission stops a listing; a link to a name too long for the file system fails the same calls.
+        folder.unlink()
+        folder.symlink_to("x" * 300)
+        await told(f"{folder}: cannot be read")
+        assert await title_of_answer("how do we rotate the payments database credentials") == ROTATE_QUESTION
+        assert await title_of_answer("how do we restart the ledger workers") == "How do we restart the ledger workers?"
+        assert process.returncode is None
     finally:
         process.terminate()
         await process.wait()

@@ -138,7 +138,7 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
         problems.append(Problem(file, where, "id", f"is longer than {MAX_ID_CHARS} characters, which buttons cannot "
                                                    "carry"))
     known = {"id", "question", "answer", "aliases", "tags", "related", "label", "source", "intents"}
-    for name in sorted(set(raw) - known):
+    for name in sorted(set(raw) - known, key=str):  # YAML keys may be numbers, dates or null beside text
         problems.append(Problem(file, where, str(name), f"is not a known field (known: {', '.join(sorted(known))})"))
     question = _required_text(raw, "question", file, where, problems)
     answer, is_list = _parse_answer(raw, file, where, problems)
