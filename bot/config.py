@@ -1,6 +1,9 @@
 """The only reader of the environment: settings, with clear errors for missing or malformed values."""
 
+import io
+import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +88,10 @@ def default_database() -> Path:
 
 def logging_settings(environ: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> tuple[str, bool]:
     """(level, or '' when not set; whether as JSON lines) from LOG_LEVEL and LOG_FORMAT."""
-    values = _read(environ, env_file)
+    # Read before logging is set up: dotenv's warnings would come out bare, and again when load_settings reads
+    # the file with logging in place.
+    with _without_dotenv_warnings():
+        values = _read(environ, env_file)
     level = values.get("LOG_LEVEL", "").strip().upper()
     if level not in ("", "DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
@@ -98,9 +104,30 @@ def logging_settings(environ: dict[str, str] | None = None, env_file: Path | Non
 def _read(environ: dict[str, str] | None, env_file: Path | None) -> dict[str, str]:
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
-        values.update({key: value for key, value in dotenv_values(env_file).items() if value is not None})
+        values.update(_env_file_values(env_file))
     values.update(os.environ if environ is None else environ)
     return values
+
+
+def _env_file_values(env_file: Path) -> dict[str, str]:
+    content = env_file.read_bytes()
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content[:error.start].count(b"\n") + 1
+        raise ConfigError(f"{env_file}: line {line} is not UTF-8 text; save the file as UTF-8") from None
+    parsed = dotenv_values(stream=io.StringIO(text, newline=None))
+    return {key: value for key, value in parsed.items() if value is not None}
+
+
+@contextmanager
+def _without_dotenv_warnings():
+    dotenv_log = logging.getLogger("dotenv.main")
+    was_disabled, dotenv_log.disabled = dotenv_log.disabled, True
+    try:
+        yield
+    finally:
+        dotenv_log.disabled = was_disabled
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
@@ -164,7 +191,7 @@ def _with_slash(url: str) -> str:
 def _port(value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or not 0 < int(value) < 65536:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
         raise ConfigError(f"PORT must be a TCP port number such as 3000, not {value!r}")
     return int(value)
 
@@ -192,7 +219,7 @@ def _switch(name: str, value: str) -> bool:
 def _days(value: str) -> int:
     if not value:
         return 365
-    if not value.isdecimal() or not 1 <= int(value) <= 36500:
+    if not (value.isascii() and value.isdecimal()) or not 1 <= int(value) <= 36500:
         raise ConfigError(f"BOT_KEEP_QUESTIONS_DAYS must be a number of days such as 365, not {value!r}")
     return int(value)
 
