@@ -23,6 +23,9 @@ class Opinion:
     closest first, as (position in the list of entries, cosine)."""
 
     nearest: tuple[tuple[int, float], ...] = ()
+    # The cosine of the closest of the messages known not to be for the bot (team logistics, tool manuals, other
+    # meanings of backend words, chat: bot/semantic/minilm/not-ours.txt).
+    not_ours: float = 0.0
 
     @property
     def lead(self) -> float:
@@ -63,6 +66,9 @@ OPINION_NEAREST = 3
 OPINION_ANSWER = 0.7
 OPINION_LEAD = 0.08
 OPINION_SUGGEST = 0.5
+# No answer is given when the question is this much closer to a message known not to be for the bot than to any
+# entry: set on the six seen sets, where it declined 3 more out-of-scope lines and held back no right answer.
+NOT_OURS_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,11 @@ def stated(opinion: Opinion) -> int | None:
     if opinion.nearest and opinion.nearest[0][1] >= OPINION_ANSWER and opinion.lead >= OPINION_LEAD:
         return opinion.nearest[0][0]
     return None
+
+
+def is_not_ours(opinion: Opinion) -> bool:
+    """Whether the question reads more like a message that is not for the bot than like any entry."""
+    return bool(opinion.nearest) and opinion.not_ours >= opinion.nearest[0][1] + NOT_OURS_MARGIN
 
 
 def with_opinion(suggested: list[Entry], opinion: Opinion, entries: list[Entry], limit: int) -> list[Entry]:

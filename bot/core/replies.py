@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process, utils
 from .fusion import OPINION_SUGGEST
 from .fusion import SUGGEST_SCORE as MEANING_SUGGEST_SCORE
 from .fusion import (Candidate, ClosenessFactory, OpinionFactory, checked_answer, confirmed, fused_score,
-                     rank_candidates, rescued, stated, with_opinion)
+                     is_not_ours, rank_candidates, rescued, stated, with_opinion)
 from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
@@ -189,7 +189,8 @@ class Responder:
             reply = self.decide(matches[:MAX_SUGGESTIONS + 1])
         else:
             reply = self.decide_with_meaning(text, matches)
-        if reply.status == ANSWERED and self.is_held_back(text, reply.entry):
+        if reply.status == ANSWERED and (self.is_held_back(text, reply.entry) or (
+                self.second_opinion is not None and is_not_ours(self.second_opinion(text)))):
             suggestions = self._suggestions(text, matches)
             return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
         return reply

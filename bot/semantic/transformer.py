@@ -9,6 +9,7 @@ used only where the other signals are unsure (see bot/core/fusion.py, `confirmed
 
 import importlib.util
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,7 @@ class Transformer:
 
 class SecondOpinion:
     """The entries the transformer finds closest to a question (the best cosine over each entry's phrasings), closest
-    first, with their cosines."""
+    first, with their cosines, and how close the question is to a message known not to be for the bot."""
 
     def __init__(self, entries: list[Entry], model: Transformer, cache: PreparedCache = PreparedCache(None)):
         self.model = model
@@ -90,12 +91,30 @@ class SecondOpinion:
             model.remember(texts, self.vectors)
         counts = np.array([len(group) for group in groups], dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
+        not_ours = not_ours_messages()
+        self.not_ours = np.frombuffer(kept_vectors(cache, "not-ours", not_ours, FOLDER, model.embed),
+                                      dtype="<f4").reshape(len(not_ours), -1)
+        # A reply may ask about one question twice (to decide, then whether to hold an answer back).
+        self._opinions = lru_cache(maxsize=16)(self._opinion)
 
     def __call__(self, text: str) -> Opinion:
+        return self._opinions(text)
+
+    def _opinion(self, text: str) -> Opinion:
         if self.vectors is None:
             return Opinion()
-        best = np.maximum.reduceat(self.vectors @ self.model.embed([text])[0], self.starts)
+        question = self.model.embed([text])[0]
+        best = np.maximum.reduceat(self.vectors @ question, self.starts)
         count = min(OPINION_NEAREST, len(best))
         nearest = np.argpartition(-best, count - 1)[:count] if len(best) > count else np.arange(len(best))
         nearest = sorted(nearest.tolist(), key=lambda position: (-best[position], position))
-        return Opinion(tuple((position, float(best[position])) for position in nearest))
+        not_ours = float((self.not_ours @ question).max()) if len(self.not_ours) else 0.0
+        return Opinion(tuple((position, float(best[position])) for position in nearest), not_ours)
+
+
+def not_ours_messages() -> list[str]:
+    """Messages a backend-knowledge bot should not answer, one a line (written for the purpose, not taken from any
+    question set): the team's own facts and logistics, tool manuals, other meanings of backend words, other
+    subjects, chat."""
+    lines = (FOLDER / "not-ours.txt").read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip()]
