@@ -352,6 +352,10 @@ def check_database(location: Path | str) -> int:
     """Which database, its schema, whether it answers; a database that cannot be opened is reported, not raised."""
     kind = "PostgreSQL" if is_postgres(location) else "SQLite"
     print(f"database: {kind} at {redacted(location)}")
+    if not is_postgres(location) and not Path(location).exists():
+        # Opening it would create it, and a mistyped path would then look like a healthy, empty database.
+        print("reachable: no: there is no file there yet (the bot creates it on first use; check the path)")
+        return 1
     try:
         storage = open_storage(location)
     except StorageError as error:

@@ -301,3 +301,11 @@ def test_teaching_a_phrasing_with_terminal_escape_codes_prints_none_of_them(run)
     result = run("kb", "teach", "caching queue \x1b]0;PWNED\x07 \x1b[31mred", "when-cache")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Taught") and "\x1b" not in result.stdout and "\x07" not in result.stdout
+
+
+def test_db_check_on_a_path_with_no_file_says_so_and_creates_nothing(run, tmp_path):
+    result = run("db", "check", BOT_DATABASE=str(tmp_path / "typo" / "bot.db"))
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[1] == ("reachable: no: there is no file there yet (the bot creates it on first "
+                                             "use; check the path)")
+    assert not (tmp_path / "typo").exists()

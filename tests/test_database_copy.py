@@ -105,6 +105,7 @@ def test_every_table_of_a_sqlite_database_is_either_copied_or_its_own(tmp_path):
 
 
 def test_db_check_names_each_database_its_schema_and_that_it_answers(database):
+    open_storage(database).close()  # the bot has run once: a SQLite file exists
     result = run("db", "check", database=database)
     kind = "PostgreSQL" if str(database).startswith("postgresql://") else "SQLite"
     assert result.returncode == 0, result.stderr

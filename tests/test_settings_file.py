@@ -31,7 +31,7 @@ def test_a_settings_file_that_is_not_utf8_is_one_line_naming_it(tmp_path, run, c
 
 def test_an_unterminated_quote_in_the_settings_file_is_warned_about_once(tmp_path, run):
     (tmp_path / ".env").write_text('BOT_GREETING="hello\n')
-    result = run("db", "check")
+    result = run("stats")
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
