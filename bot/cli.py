@@ -136,6 +136,11 @@ def command_eval(args: argparse.Namespace) -> int:
                              "'did you mean' and vote")
     elif args.file:
         cases, responder = read_cases(args.file), build_responder(load_settings())
+        unknown = sorted({case["expect"] for case in cases} - {None, *responder.knowledge.by_id})
+        if unknown:
+            # Scored, they would count as misses of an entry that cannot be answered: a typo, or a missing file.
+            raise UsageError(f"{args.file}: expects {', '.join(map(repr, unknown[:5]))}, which the knowledge does not "
+                             "have (a typo, or a knowledge file not in KNOWLEDGE_PATH?)")
     else:
         raise UsageError("give an eval file, or --from-log to measure on the team's own labelled questions")
     result = evaluate(responder, cases)

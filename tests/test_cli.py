@@ -263,6 +263,7 @@ def test_eval_reports_how_often_answers_in_each_score_band_were_right(run, tmp_p
     (("eval", "nested.jsonl"), {}, "error: nested.jsonl: line 1: not a question line (nested too deeply to read)"),
     (("eval", "empty.jsonl", "--fail-under", "answered=90"), {},
      'error: empty.jsonl: no question lines: write one {"q": "question", "expect": "entry-id" or null} a line'),
+    (("eval", "typo.jsonl"), {}, "error: typo.jsonl: expects 'make-idempotnt', which the knowledge does not have"),
     (("health", "--timeout", "nan"), {}, "give seconds from 0.1 to 86400"),
     (("health", "--timeout", "-1"), {}, "give seconds from 0.1 to 86400"),
     (("kb", "learned", "--export", "no-such-folder/taught.yaml"), {},
@@ -275,6 +276,7 @@ def test_eval_reports_how_often_answers_in_each_score_band_were_right(run, tmp_p
 def test_a_hostile_command_line_gets_one_line_and_a_failing_exit(run, tmp_path, args, variables, message):
     (tmp_path / "nested.jsonl").write_text("[" * 100_000 + "\n")
     (tmp_path / "empty.jsonl").write_text("\n")
+    (tmp_path / "typo.jsonl").write_text('{"q": "how do I stop a double charge?", "expect": "make-idempotnt"}\n')
     result = run(*args, **variables)
     assert result.returncode != 0 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
