@@ -116,5 +116,10 @@ def not_ours_messages() -> list[str]:
     """Messages a backend-knowledge bot should not answer, one a line (written for the purpose, not taken from any
     question set): the team's own facts and logistics, tool manuals, other meanings of backend words, other
     subjects, chat."""
-    lines = (FOLDER / "not-ours.txt").read_text(encoding="utf-8").splitlines()
+    path = FOLDER / "not-ours.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ModelError(f"cannot read {path}: {getattr(error, 'strerror', None) or error} (reinstall the package)") \
+            from None
     return [line.strip() for line in lines if line.strip()]
