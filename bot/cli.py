@@ -569,16 +569,17 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         # The last line of defence: whatever was not foreseen is still one line for a person (the traceback is in the
         # log with -v), never a wall of Python.
-        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)  # shown with LOG_LEVEL=DEBUG
         print(f"error: {unforeseen(error)}", file=sys.stderr)
         return 1
 
 
 def unforeseen(error: BaseException) -> str:
     """One line about an error nobody wrote a message for, with any password in a URL hidden."""
-    text = " ".join(str(error).split()) or type(error).__name__
+    text = " ".join(str(error)[:2000].split()) or type(error).__name__  # cut first: the patterns below stay cheap
     text = re.sub(r"(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)\S*@", r"\1***@", text, flags=re.IGNORECASE)
-    return without_controls(f"{type(error).__name__}: {text}")[:300] + " (run with -v for the details)"
+    text = re.sub(r"(password=)[^&\s]*", r"\1***", text, flags=re.IGNORECASE)
+    return without_controls(f"{type(error).__name__}: {text}")[:300] + " (LOG_LEVEL=DEBUG logs the details)"
 
 
 if __name__ == "__main__":

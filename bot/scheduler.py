@@ -15,7 +15,7 @@ from .core.review import Review
 from .core.tips import Tip
 from .daily import Daily
 from .metrics import Metrics
-from .storage import FAILED, RETRY, SENT, Post, Quiz, Schedule, Storage, utc_now
+from .storage import FAILED, RETRY, SENT, Post, Quiz, Schedule, Storage, StorageError, utc_now
 
 log = logging.getLogger(__name__)
 # What a scheduled post shows.
@@ -320,6 +320,8 @@ class Scheduler:
     def _add_post(self, wave: Wave, schedule: Schedule, post: Post, into: list | None = None) -> None:
         try:
             content = self.daily.content_of(schedule, post)
+        except StorageError:
+            raise  # the database, not the post: the claim stays, and the stale-claim path tries it again
         except Exception as error:
             # A post already claimed is given up with the reason (schedule list shows it), never left "sending"
             # and never failing the whole wave: every other post in it still goes out.

@@ -104,16 +104,32 @@ class Service:
         previous = self._turns.get(key)
         mine = asyncio.get_running_loop().create_future()
         self._turns[key] = mine
-        try:
-            if previous is not None:
-                # Waited on, never cancelled through: a question given up on (its task cancelled) passes its turn on.
-                # A send stuck on the network past `turn_patience` stops holding up the person's next answers.
-                await asyncio.wait((previous,), timeout=self.turn_patience)
-            yield
-        finally:
-            mine.set_result(None)
+
+        def pass_on(_: object = None) -> None:
+            if not mine.done():
+                mine.set_result(None)
             if self._turns.get(key) is mine:
                 del self._turns[key]
+
+        waited = previous is None
+        # A question waiting for its turn is work in flight too: a shutdown drains it rather than drop it.
+        self.in_flight += 1
+        try:
+            if previous is not None:
+                # Waited on, never cancelled through. A send stuck on the network past `turn_patience` stops holding
+                # up the person's next answers.
+                await asyncio.wait((previous,), timeout=self.turn_patience)
+                waited = True
+        finally:
+            self.in_flight -= 1
+            if not waited:
+                # Given up on while waiting (its task cancelled): its turn passes on only when the one before it
+                # is done, so the next question still does not overtake that one.
+                previous.add_done_callback(pass_on)
+        try:
+            yield
+        finally:
+            pass_on()
 
     @politely("answer a question")
     async def ask(self, request: Request) -> Reply | Note | None:

@@ -143,3 +143,16 @@ def test_a_question_closer_to_a_message_not_for_the_bot_than_to_any_entry_is_not
         reply = responder.reply_to(question)
         assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
         assert not is_not_ours(responder.second_opinion(question))
+
+
+def test_the_veto_never_holds_back_what_the_team_wrote_into_its_own_entry(tmp_path):
+    (tmp_path / "team.yaml").write_text(
+        "entries:\n  - id: on-call\n    question: Who is on call this week?\n    answer: See the on-call calendar.\n"
+        "    aliases: [who is on call for the kafka cluster]\n")
+    knowledge = load_knowledge([shipped_folder(), tmp_path])
+    responder = Responder(knowledge, closeness_for, second_opinion_for)
+    question = "who is on call for the kafka cluster this weekend"
+    assert is_not_ours(responder.second_opinion(question))  # it reads like the team logistics the veto knows
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id) == (ANSWERED, "on-call")
+

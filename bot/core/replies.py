@@ -51,6 +51,8 @@ MAX_RELATED = 3
 MAX_SUGGESTIONS = 3
 # How near word for word a question must be to an entry's own phrasing to count as asking that very thing.
 OWN_PHRASING = 90.0
+# How near a question must be to an entry's own phrasing, word order aside, for the transformer's veto to spare it.
+NEAR_OWN_PHRASING = 80.0
 
 # Scores come from Matcher.rank; these bounds were set against the development questions (see README).
 # An answer needs evidence (two words the entry is about, or one with a strong score) and a clear lead over the
@@ -189,8 +191,7 @@ class Responder:
             reply = self.decide(matches[:MAX_SUGGESTIONS + 1])
         else:
             reply = self.decide_with_meaning(text, matches)
-        if reply.status == ANSWERED and (self.is_held_back(text, reply.entry) or (
-                self.second_opinion is not None and is_not_ours(self.second_opinion(text)))):
+        if reply.status == ANSWERED and (self.is_held_back(text, reply.entry) or self.reads_not_ours(text, reply.entry)):
             suggestions = self._suggestions(text, matches)
             return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
         return reply
@@ -240,8 +241,11 @@ class Responder:
             found = next((candidate for candidate in candidates if candidate.entry.id == entry.id), None)
             fused = found.fused if found else fused_score(0.0, self.closeness(text, (position,), 0)[position])
             return self.answer(entry, round(100 * fused, 1))
-        if unknown is not None and (not opinion.nearest or opinion.nearest[0][1] < OPINION_SUGGEST):
-            return unknown
+        if unknown is not None:
+            if not opinion.nearest or opinion.nearest[0][1] < OPINION_SUGGEST or is_not_ours(opinion):
+                return unknown
+            # What words and the static model found was below their own bar: only the transformer's nearest are offered.
+            suggestions = ()
         shown = {match.entry.id: match for match in suggestions}
         cosines = {self.knowledge.entries[position].id: cosine for position, cosine in opinion.nearest}
         merged = tuple(shown.get(entry.id) or Match(entry, round(100 * cosines[entry.id], 1), (), 0.0)
@@ -258,6 +262,16 @@ class Responder:
         # The team wrote (or taught) this very question into the entry: it is about it. Checked last, as it costs
         # the most.
         return not is_own_phrasing(text, self.own_phrasings(entry))
+
+    def reads_not_ours(self, text: str, entry: Entry) -> bool:
+        """Whether the transformer finds `text` closer to a message not for the bot than to any entry (see fusion.py);
+        never for what the team wrote or taught into `entry` itself ("who is on call this week" in its own entry)."""
+        if self.second_opinion is None or not is_not_ours(self.second_opinion(text)):
+            return False
+        # Word for word, all but a few words: is_own_phrasing's token sets would also count a long message that
+        # merely contains a short alias.
+        return process.extractOne(utils.default_process(text), self.own_phrasings(entry), scorer=fuzz.token_sort_ratio,
+                                  score_cutoff=NEAR_OWN_PHRASING) is None
 
     def own_phrasings(self, entry: Entry) -> list[str]:
         """The entry's question and aliases as is_own_phrasing compares them; prepared once per entry."""

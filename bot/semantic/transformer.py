@@ -56,6 +56,7 @@ class Transformer:
         # The vectors of the knowledge's phrasings as last built: a phrasing taught in chat then costs one text,
         # not the seconds of all of them. Only the current knowledge's are kept.
         self._phrasings: dict[str, np.ndarray] = {}
+        self._not_ours: np.ndarray | None = None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One row of length 1 per text. Each text is run on its own: the 8-bit model scales its activations by
@@ -76,6 +77,15 @@ class Transformer:
     def remember(self, texts: list[str], vectors: np.ndarray) -> None:
         self._phrasings = dict(zip(texts, vectors))
 
+    def not_ours_vectors(self, cache: PreparedCache) -> np.ndarray:
+        """The vectors of the messages not for the bot (not_ours_messages): worked out once per process, so that a
+        knowledge reload without a cache does not embed all 400 again."""
+        if self._not_ours is None:
+            messages = not_ours_messages()
+            data = kept_vectors(cache, "not-ours", messages, FOLDER, self.embed)
+            self._not_ours = np.frombuffer(data, dtype="<f4").reshape(len(messages), -1)
+        return self._not_ours
+
 
 class SecondOpinion:
     """The entries the transformer finds closest to a question (the best cosine over each entry's phrasings), closest
@@ -91,9 +101,7 @@ class SecondOpinion:
             model.remember(texts, self.vectors)
         counts = np.array([len(group) for group in groups], dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
-        not_ours = not_ours_messages()
-        self.not_ours = np.frombuffer(kept_vectors(cache, "not-ours", not_ours, FOLDER, model.embed),
-                                      dtype="<f4").reshape(len(not_ours), -1)
+        self.not_ours = model.not_ours_vectors(cache)
         # A reply may ask about one question twice (to decide, then whether to hold an answer back).
         self._opinions = lru_cache(maxsize=16)(self._opinion)
 

@@ -202,7 +202,7 @@ async def run_discord(service: Service, settings: Settings, scheduler: Scheduler
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
         # Logging in, at start-up: once connected, discord.py reconnects by itself. A supervisor restarts the process.
         where = settings.discord.api_url or "discord.com"
-        raise ConfigError(f"cannot reach Discord at {where}: {error or type(error).__name__}") from None
+        raise ConfigError(f"cannot reach Discord at {where}: {str(error) or type(error).__name__}") from None
     except discord.ConnectionClosed as error:
         if error.code != 4004:
             raise

@@ -137,7 +137,7 @@ async def verify_bot_token(client: AsyncWebClient) -> None:
                           "User OAuth Token (xoxb-...) from the app's OAuth & Permissions page") from error
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
         # Start-up only: once running, the clients retry by themselves. A supervisor restarts the process.
-        raise ConfigError(f"cannot reach Slack at {client.base_url}: {error or type(error).__name__}") from None
+        raise ConfigError(f"cannot reach Slack at {client.base_url}: {str(error) or type(error).__name__}") from None
 
 
 async def connect_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
