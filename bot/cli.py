@@ -309,7 +309,7 @@ def command_kb(args: argparse.Namespace) -> int:
 
 
 def command_stats(args: argparse.Namespace) -> int:
-    storage = open_storage(load_settings().database)
+    storage = open_storage(load_settings().database, reading=True)
     try:
         counts = storage.questions.outcome_counts()
         by_platform = storage.questions.outcomes_by_platform()
@@ -362,7 +362,7 @@ def check_database(location: Path | str) -> int:
         print("reachable: no: there is no file there yet (the bot creates it on first use; check the path)")
         return 1
     try:
-        storage = open_storage(location)
+        storage = open_storage(location, reading=True)
     except StorageError as error:
         print(f"reachable: no: {error}")
         return 1

@@ -2,9 +2,11 @@
 and every question, retried or not, is answered exactly once when the lock goes."""
 
 import asyncio
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +90,19 @@ def test_a_file_locked_past_the_wait_says_so_and_to_try_again_not_to_move_the_da
         holder.wait()
     assert str(raised.value) == (f"the database at {path} stayed locked by another process for 0.3 s (a backup or a "
                                  "migration?): try again when it is done")
+
+
+@pytest.mark.parametrize("command", [["stats"], ["db", "check"]])
+def test_commands_that_only_read_answer_while_another_process_holds_the_write_lock(tmp_path, command):
+    path = tmp_path / "bot.db"
+    Database(path).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        # Opening for writing would wait out the 15 s busy timeout behind the lock, past this test's 10 s.
+        result = subprocess.run([str(Path(sys.executable).parent / "backend-bot"), *command], capture_output=True,
+                                text=True, timeout=10, cwd=tmp_path, env={**os.environ, "BOT_DATABASE": str(path)})
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 0, result.stderr

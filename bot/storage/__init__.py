@@ -34,15 +34,16 @@ class Storage:
         self.db.close()
 
 
-def open_database(location: Path | str) -> SqlDatabase:
-    """A PostgreSQL URL opens PostgreSQL (the driver is an extra, imported only then); anything else is a file."""
+def open_database(location: Path | str, reading: bool = False) -> SqlDatabase:
+    """A PostgreSQL URL opens PostgreSQL (the driver is an extra, imported only then); anything else is a file.
+    `reading`: the caller only reads (stats, db check), so a SQLite file need not prove it takes writes."""
     if is_postgres(location):
         from .postgres import PostgresDatabase
 
         return PostgresDatabase(location)
-    return Database(Path(location))
+    return Database(Path(location), reading=reading)
 
 
-def open_storage(location: Path | str) -> Storage:
-    db = open_database(location)
+def open_storage(location: Path | str, reading: bool = False) -> Storage:
+    db = open_database(location, reading)
     return Storage(db, QuestionLog(db), ScheduleStorage(db), QuizStorage(db), LearnedPhrasings(db), Leases(db))

@@ -78,7 +78,7 @@ class Database(OffTheLoop):
     # SQLite has no row locks: BEGIN IMMEDIATE or a single statement already orders writers.
     share_lock = ""
 
-    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT):
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT, reading: bool = False):
         self.path = path
         self._lock = threading.RLock()
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="database")
@@ -95,6 +95,8 @@ class Database(OffTheLoop):
             # The step names are PostgreSQL's list, which a test holds equal to migrations.py's.
             if self._applied_steps() != [name for name, _ in STEPS]:
                 self._migrate()
+            elif reading:
+                return  # WAL lets it read beside another process's write lock; the write probe would wait for it
             # A read-only file opens and reads fine, then fails every write: find out now, not at the first vote.
             version = self._execute("PRAGMA user_version").fetchone()[0]
             self._execute(f"PRAGMA user_version = {int(version)}")
