@@ -131,6 +131,14 @@ class Service:
         finally:
             pass_on()
 
+    async def answer(self, request: Request, send: Callable[[Reply | Note], Awaitable[None]]) -> None:
+        """A chat message, start to end: asked and its reply sent in the person's turn (see in_turn); a repeated
+        delivery sends nothing. Each platform brings only `send`."""
+        async with self.in_turn(request):
+            reply = await self.ask(request)
+            if reply is not None:
+                await send(reply)
+
     @politely("answer a question")
     async def ask(self, request: Request) -> Reply | Note | None:
         """The reply to a question, logged; None for a repeated delivery of an event already taken on."""

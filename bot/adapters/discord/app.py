@@ -79,18 +79,17 @@ class DiscordFrontDoor(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         if not is_for_me(message, self.user):
             return
-        request = to_request(message, self.user.id)
-        async with self.service.in_turn(request):
-            # A replayed delivery of the same message is answered once.
-            reply = await self.service.ask(request)
-            if reply is None:
-                return
+
+        async def send(reply) -> None:
             try:
                 await message.channel.send(reference=message.to_reference(fail_if_not_exists=False),
                                            mention_author=False, **render(reply).as_message())
             except discord.Forbidden:
                 log.warning("discord: no permission to answer in channel %s; invite the bot again with the link from "
                             "`backend-bot discord invite`", message.channel.id)
+
+        # A replayed delivery of the same message is answered once.
+        await self.service.answer(to_request(message, self.user.id), send)
 
 
 def choose_intents() -> discord.Intents:

@@ -85,11 +85,9 @@ async def answer_event(service: Service, client: AsyncWebClient, body: dict, bot
     except events.MalformedPayload as error:
         log.warning("ignored a Slack event the bot cannot answer: %s", error)
         return
-    async with service.in_turn(request):
-        reply = await service.ask(request)
-        if reply is not None:
-            thread = events.event_thread(body["event"], always_thread)
-            await post_message(client, request.channel, thread, blocks.render(reply, asked=request.text))
+    thread = events.event_thread(body["event"], always_thread)
+    await service.answer(request, lambda reply: post_message(client, request.channel, thread,
+                                                             blocks.render(reply, asked=request.text)))
 
 
 def answer_command(service: Service, session: aiohttp.ClientSession | None):
