@@ -268,10 +268,9 @@ class Responder:
         never for what the team wrote or taught into `entry` itself ("who is on call this week" in its own entry)."""
         if self.second_opinion is None or not is_not_ours(self.second_opinion(text)):
             return False
-        # Word for word, all but a few words: is_own_phrasing's token sets would also count a long message that
-        # merely contains a short alias.
-        return process.extractOne(utils.default_process(text), self.own_phrasings(entry), scorer=fuzz.token_sort_ratio,
-                                  score_cutoff=NEAR_OWN_PHRASING) is None
+        # Word for word, all but a few words: token sets (scope's check) would also count a long message that merely
+        # contains a short alias.
+        return not is_own_phrasing(text, self.own_phrasings(entry), fuzz.token_sort_ratio, NEAR_OWN_PHRASING)
 
     def own_phrasings(self, entry: Entry) -> list[str]:
         """The entry's question and aliases as is_own_phrasing compares them; prepared once per entry."""
@@ -306,12 +305,11 @@ class Responder:
         return tuple(item for item in chosen if item.id != entry.id)[:MAX_RELATED]
 
 
-def is_own_phrasing(text: str, phrasings: list[str]) -> bool:
+def is_own_phrasing(text: str, phrasings: list[str], scorer=fuzz.token_set_ratio, cutoff: float = OWN_PHRASING) -> bool:
     """`text` is, near enough word for word, one of an entry's `phrasings` (its question and aliases, prepared by
     rapidfuzz's default_process): a team's own entry ("Who is on call this week?") or a phrasing it taught
     answers even what looks like a team look-up."""
-    return process.extractOne(utils.default_process(text), phrasings, scorer=fuzz.token_set_ratio,
-                              score_cutoff=OWN_PHRASING) is not None
+    return process.extractOne(utils.default_process(text), phrasings, scorer=scorer, score_cutoff=cutoff) is not None
 
 
 def is_confident(matches: list[Match]) -> bool:
