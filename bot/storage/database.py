@@ -60,10 +60,16 @@ class OffTheLoop:
         return await asyncio.get_running_loop().run_in_executor(self._threads, functools.partial(work, *args))
 
 
+def is_busy(error: Exception) -> bool:
+    """Whether SQLite refused because another connection holds the file (the extended codes, SQLITE_BUSY_RECOVERY
+    and the like, keep the primary code in their low byte)."""
+    return isinstance(error, sqlite3.OperationalError) and error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY,
+                                                                                             sqlite3.SQLITE_LOCKED)
+
+
 def cannot_open(path: Path, error: Exception, waited: float) -> str:
     """Why a SQLite file cannot be used, and what to do about it."""
-    if isinstance(error, sqlite3.OperationalError) and error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY,
-                                                                                          sqlite3.SQLITE_LOCKED):
+    if is_busy(error):
         # The file is fine: another process holds it (a backup, a migration, a long write).
         return (f"the database at {path} stayed locked by another process for {waited:g} s (a backup or a "
                 "migration?): try again when it is done")
@@ -113,8 +119,7 @@ class Database(OffTheLoop):
                 self._execute("PRAGMA journal_mode = wal")
                 return
             except sqlite3.OperationalError as error:
-                # The extended codes (SQLITE_BUSY_RECOVERY, ...) keep the primary code in their low byte.
-                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                if not is_busy(error) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
 
