@@ -6,7 +6,6 @@ import io
 import json
 import logging
 import math
-import re
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from .knowledge_files import load_knowledge, shipped_folder
 from .schedule_cli import add_commands as add_schedule_commands, terminal_user
 from .semantic import ModelError
 from .storage import StorageError, is_postgres, open_database, open_storage, redacted, utc_now
+from .storage.location import without_passwords
 from .wiring import build_bot, build_responder, live_knowledge
 
 EXIT_USAGE = 2
@@ -576,9 +576,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def unforeseen(error: BaseException) -> str:
     """One line about an error nobody wrote a message for, with any password in a URL hidden."""
-    text = " ".join(str(error)[:2000].split()) or type(error).__name__  # cut first: the patterns below stay cheap
-    text = re.sub(r"(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)\S*@", r"\1***@", text, flags=re.IGNORECASE)
-    text = re.sub(r"(password=)[^&\s]*", r"\1***", text, flags=re.IGNORECASE)
+    text = " ".join(str(error)[:2000].split()) or type(error).__name__  # cut first: the patterns stay cheap
+    text = without_passwords(text)
     return without_controls(f"{type(error).__name__}: {text}")[:300] + " (LOG_LEVEL=DEBUG logs the details)"
 
 

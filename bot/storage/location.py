@@ -32,6 +32,18 @@ def redacted(location: Path | str) -> str:
     return "".join(shown) + text[end:]
 
 
+# Passwords inside any text (an error nobody wrote a message for), where the location is not known: a URL's
+# user:PASSWORD@ and a `password=` parameter, each to its first natural end.
+_TEXT_NETLOC_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:)\S*@", re.IGNORECASE)
+_TEXT_QUERY_PASSWORD = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
+
+
+def without_passwords(text: str) -> str:
+    """`text` with whatever looks like a password in a URL or a `password=` parameter replaced by ***."""
+    text = _TEXT_NETLOC_PASSWORD.sub(rf"\g<1>{HIDDEN}@", text)
+    return _TEXT_QUERY_PASSWORD.sub(rf"\g<1>{HIDDEN}", text)
+
+
 def without_password(message: str, location: Path | str) -> str:
     """`message` (a driver's error, say) with the location's password taken out wherever it appears."""
     if _is_misread(str(location)):
