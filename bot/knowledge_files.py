@@ -71,8 +71,9 @@ def without_replaced(files: list[Path]) -> list[Path]:
     """A team's file named like a shipped one (backend.yaml) replaces it: point KNOWLEDGE_PATH at an edited copy
     of the repo's knowledge folder and serve it after `pip install .`."""
     shipped = real_path(shipped_folder())
-    own_names = {path.name for path in files if real_path(path).parent != shipped}
-    return [path for path in files if real_path(path).parent != shipped or path.name not in own_names]
+    is_own = {path: real_path(path).parent != shipped for path in files}  # resolved once: serve looks every few s
+    own_names = {path.name for path in files if is_own[path]}
+    return [path for path in files if is_own[path] or path.name not in own_names]
 
 
 def read_documents(paths: list[Path], problems: list[Problem]) -> list[tuple[str, object]]:
