@@ -206,7 +206,7 @@ async def test_two_people_picking_the_same_entry_make_a_candidate_in_kb_review(s
 
     bot = build_bot(settings_for())
     try:
-        question = "cache database queue"
+        question = "state events"
         for user in ("U1", "U2"):
             reply = await bot.service.ask(Request(question, user, "C1", "slack"))
             assert reply.status == "suggest"
@@ -244,7 +244,7 @@ async def test_with_auto_teaching_a_pick_two_people_agree_on_is_answered_for_the
 
     bot = build_bot(settings_for(BOT_AUTO_TEACH="on"))
     try:
-        question = "cache database queue"
+        question = "state events"
         picks = []
         for user in ("U1", "U2"):
             reply = await bot.service.ask(Request(question, user, "C1", "slack"))
@@ -266,18 +266,18 @@ def test_kb_review_at_the_terminal_adds_an_entry_and_ignores_a_question_and_the_
 
     bot = build_bot(settings_for())
     try:
-        for text in ("where do the PointsPal loyalty points get reconciled", "cache database queue"):
+        for text in ("where do the PointsPal loyalty points get reconciled", "state events"):
             asyncio.run(bot.service.ask(Request(text, "U1", "C1", "slack")))
     finally:
         bot.close()
-    # Items come most asked first, then alphabetically: the cache question is ignored; the other becomes a new
+    # Items come most asked first, then alphabetically: the "state events" question is ignored; the other becomes a new
     # entry (its question kept as offered, an answer, no tags, related ids or id).
     typed = "i\nn\n\nReconcile PointsPal points nightly against the ledger.\n\n\n\n"
     review = subprocess.run([COMMAND, "kb", "review", "--interactive"], input=typed, capture_output=True, text=True,
                             env={**os.environ, "BOT_DATABASE": str(database)}, timeout=60)
     assert review.returncode == 0, review.stderr
     assert "Added entry where-do-the-pointspal-loyalty-points-get-reconciled" in review.stdout
-    assert "Ignored “cache database queue”" in review.stdout
+    assert "Ignored “state events”" in review.stdout
     left = json.loads(run("kb", "review", "--json").stdout)
     assert left["not_answered"] == []  # the one is answered now, the other ignored
     folder = tmp_path / "team"

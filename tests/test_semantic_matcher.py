@@ -41,10 +41,10 @@ def test_ask_answers_by_meaning_what_the_word_matcher_only_suggests(tmp_path):
     assert json.loads(lexical.stdout)["status"] == "suggest"
 
 
-def test_an_answer_that_shares_words_but_not_meaning_becomes_a_suggestion(knowledge):
+def test_an_answer_that_shares_words_but_not_meaning_is_not_given(knowledge):
     question = "angular state management library"
     assert Responder(knowledge).reply_to(question).status == ANSWERED
-    assert Responder(knowledge, closeness_for).reply_to(question).status == SUGGEST
+    assert Responder(knowledge, closeness_for).reply_to(question).status != ANSWERED
 
 
 def test_suggestions_come_from_meaning_as_well_as_words(knowledge):
@@ -52,7 +52,7 @@ def test_suggestions_come_from_meaning_as_well_as_words(knowledge):
     words = Responder(knowledge).reply_to(question)
     fused = Responder(knowledge, closeness_for).reply_to(question)
     assert "when-cache" not in [match.entry.id for match in words.suggestions]
-    assert fused.status == SUGGEST and fused.suggestions[0].entry.id == "when-cache"
+    assert fused.status == SUGGEST and "when-cache" in [match.entry.id for match in fused.suggestions]
 
 
 def test_the_lexical_matcher_loads_no_model(tmp_path):

@@ -1,5 +1,5 @@
-"""BOT_MATCHER=transformer: the sentence transformer shipped in bot/semantic/minilm/ (the transformer extra) gives a
-second opinion where words and the static model only suggest, through the real `backend-bot` command."""
+"""BOT_MATCHER=transformer: the sentence transformer shipped in bot/semantic/minilm/ (the transformer extra) is
+weighed beside words and the static model, through the real `backend-bot` command and the Responder."""
 
 import json
 import os
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from bot.core.knowledge import with_aliases
-from bot.core.fusion import (CONFIRM_LEAD, OPINION_ANSWER, OPINION_LEAD, OPINION_SUGGEST, Opinion, is_not_ours,
-                             stated, with_opinion)
+from bot.core.fusion import (ANSWER_LEAD, FUSED, WITH_TRANSFORMER, WORDS_AGREE, Candidate, chosen, is_not_ours,
+                             rank_candidates)
 from bot.core.replies import ANSWERED, SUGGEST, UNKNOWN, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
 from bot.semantic import closeness_for, second_opinion_for
@@ -34,15 +34,15 @@ def ask(tmp_path):
     return run
 
 
-def test_a_suggestion_the_transformer_confirms_is_answered(ask, tmp_path):
-    fused = ask("when should we use redis")
-    assert fused["status"] == "suggest" and fused["suggestions"][0]["id"] == "when-cache"
-    confirmed = ask("when should we use redis", BOT_MATCHER="transformer")
-    assert (confirmed["status"], confirmed["entry"]["id"]) == ("answered", "when-cache")
+def test_a_question_words_only_suggest_for_is_answered_with_the_transformer(ask, tmp_path):
+    words = ask("requests pile up and time out at rush hour", BOT_MATCHER="lexical")
+    assert words["status"] == "suggest" and words["suggestions"][0]["id"] == "scale-backend"
+    answered = ask("requests pile up and time out at rush hour", BOT_MATCHER="transformer")
+    assert (answered["status"], answered["entry"]["id"]) == ("answered", "scale-backend")
     # Its vectors are kept beside the others, and a second run answers the same from them.
     assert sorted(path.name.split("-")[0] for path in (tmp_path / "cache").glob("*.pickle")) == [
         "not", "responder", "transformer", "vectors"]  # "not-ours": the messages the veto compares with
-    assert ask("when should we use redis", BOT_MATCHER="transformer")["status"] == "answered"
+    assert ask("requests pile up and time out at rush hour", BOT_MATCHER="transformer")["status"] == "answered"
 
 
 def test_what_only_shares_a_word_stays_a_suggestion_with_the_transformer(ask):
@@ -50,41 +50,44 @@ def test_what_only_shares_a_word_stays_a_suggestion_with_the_transformer(ask):
         assert ask(question, BOT_MATCHER="transformer")["status"] != "answered", question
 
 
-def test_the_second_opinion_never_changes_an_answer_and_answers_only_what_it_is_clear_about():
+def test_each_candidate_is_scored_by_words_the_static_model_and_the_transformer_together():
     knowledge = load_knowledge([shipped_folder()])
-    fused = Responder(knowledge, closeness_for)
-    with_opinion = Responder(knowledge, closeness_for, second_opinion_for)
-    questions = ["how do I scale a backend", "what is idempotency", "requests pile up and time out at rush hour",
-                 "how do we know our data is right", "best pizza in town", "hello", "webhook never arrived",
-                 "how should two services talk without knowing about each other", "we store card numbers in a text column"]
-    for question in questions:
-        before, after = fused.reply_to(question), with_opinion.reply_to(question)
-        opinion = with_opinion.second_opinion(question)
-        first = knowledge.entries[opinion.nearest[0][0]].id
-        if before.status == ANSWERED:
-            assert (after.status, after.entry.id) == (ANSWERED, before.entry.id), question
-        elif after.status == ANSWERED:
-            # It confirmed the first suggestion, or its own first entry was clearly first.
-            assert after.entry.id == first, question
-            assert (opinion.lead >= CONFIRM_LEAD and before.suggestions[0].entry.id == first) or (
-                opinion.nearest[0][1] >= OPINION_ANSWER and opinion.lead >= OPINION_LEAD), question
-        elif before.status == SUGGEST:
-            # Words' first suggestion stays first; the transformer's nearest join the rest.
-            offered = [match.entry.id for match in after.suggestions]
-            assert offered[0] == before.suggestions[0].entry.id and first in offered, question
-        else:
-            assert after.status == UNKNOWN or opinion.nearest[0][1] >= OPINION_SUGGEST, question
-    assert with_opinion.reply_to("requests pile up and time out at rush hour").status == ANSWERED
+    responder = Responder(knowledge, closeness_for, second_opinion_for)
+    positions = {entry.id: index for index, entry in enumerate(knowledge.entries)}
+    question = "how do we know our data is right"
+    matches = responder.matcher.rank(question, limit=10)
+    candidates, _ = rank_candidates(question, matches, responder.closeness, responder.second_opinion, positions,
+                                    knowledge.entries)
+    # Candidates come from the words and from each model's nearest, and each is scored by all three.
+    words = {match.entry.id: match.score for match in matches}
+    assert set(words) < {candidate.entry.id for candidate in candidates}
+    for candidate in candidates:
+        index = positions[candidate.entry.id]
+        static = responder.closeness(question, (index,), 0)[index]
+        second = responder.second_opinion(question, (index,), 0).closeness[index]
+        assert candidate.fused == pytest.approx(WITH_TRANSFORMER.words * words.get(candidate.entry.id, 0.0) / 100
+                                                + WITH_TRANSFORMER.static * static
+                                                + WITH_TRANSFORMER.transformer * second)
+    assert [candidate.fused for candidate in candidates] == sorted((c.fused for c in candidates), reverse=True)
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id, reply.score) == (ANSWERED, candidates[0].entry.id,
+                                                           round(100 * candidates[0].fused, 1))
 
 
-def test_the_transformer_answers_its_own_clear_first_and_merges_its_nearest_into_the_suggestions():
+def test_the_first_candidate_is_answered_when_clearly_ahead_or_when_the_word_rules_agree():
     entries = load_knowledge([shipped_folder()]).entries
-    assert stated(Opinion(((3, 0.75), (5, 0.6)))) == 3
-    assert stated(Opinion(((3, 0.75), (5, 0.7)))) is None  # not far enough ahead
-    assert stated(Opinion(((3, 0.65), (5, 0.3)))) is None  # not close enough
-    assert stated(Opinion(((3, 0.9),))) is None  # a lone entry leads nothing
-    merged = with_opinion([entries[0], entries[1], entries[2]], Opinion(((1, 0.6), (7, 0.5), (0, 0.4))), entries, 3)
-    assert [entry.id for entry in merged] == [entries[0].id, entries[1].id, entries[7].id]
+
+    def ranked(*scores: float) -> list[Candidate]:
+        return [Candidate(entries[index], 0.0, 0.0, 0.0, score, None) for index, score in enumerate(scores)]
+
+    bar = FUSED.answer
+    assert chosen(ranked(bar, bar - ANSWER_LEAD), None, FUSED).entry == entries[0]
+    assert chosen(ranked(bar, bar - ANSWER_LEAD / 2), None, FUSED) is None  # not far enough ahead
+    assert chosen(ranked(bar - 0.01, 0.1), None, FUSED) is None  # not high enough
+    assert chosen(ranked(bar - 0.01, bar - 0.011), entries[0].id, FUSED).entry == entries[0]  # the words agree
+    assert chosen(ranked(WORDS_AGREE - 0.01, 0.1), entries[0].id, FUSED) is None  # but not on a weak score
+    assert chosen(ranked(bar - 0.01, 0.1), entries[1].id, FUSED) is None  # the words would answer another entry
+    assert chosen([], entries[0].id, FUSED) is None
 
 
 def test_the_exported_transformer_puts_like_meanings_close_together():
@@ -115,22 +118,20 @@ def test_a_taught_phrasing_is_embedded_alone_and_the_vectors_match_a_full_build(
     assert missing == ["the nightly export keeps timing out"]
     rebuilt = SecondOpinion(taught.entries, model)
     assert np.array_equal(rebuilt.vectors, Transformer().embed(texts))
-    assert rebuilt("the nightly export keeps timing out").nearest[0][0] == [
-        entry.id for entry in taught.entries].index("scale-backend")
+    found = rebuilt("the nightly export keeps timing out", (), 1).closeness
+    assert list(found) == [[entry.id for entry in taught.entries].index("scale-backend")]
 
 
-def test_a_lone_entry_is_never_confirmed_for_want_of_a_next_one():
+def test_a_lone_entry_is_judged_on_its_own_phrasings():
     knowledge = load_knowledge([shipped_folder()])
     opinion = SecondOpinion([knowledge.by_id["scale-backend"]], Transformer())
-    found = opinion("how do I scale a backend?")
-    assert len(found.nearest) == 1 and found.nearest[0][0] == 0 and found.nearest[0][1] > 0.6
-    assert found.lead == 0.0 and stated(found) is None
+    assert opinion("how do I scale a backend?", (), 5).closeness[0] > 0.6
+    assert opinion("what is the best pizza topping", (), 5).closeness[0] < 0.3
+    assert SecondOpinion([], Transformer())("how do I scale a backend?", (), 5).closeness == {}
 
 
 def test_a_question_closer_to_a_message_not_for_the_bot_than_to_any_entry_is_not_answered():
-    assert is_not_ours(Opinion(((0, 0.6), (1, 0.4)), not_ours=0.66))
-    assert not is_not_ours(Opinion(((0, 0.6), (1, 0.4)), not_ours=0.64))
-    assert not is_not_ours(Opinion((), not_ours=0.9))  # no entry to compare with
+    assert is_not_ours(0.61, 0.6) and not is_not_ours(0.59, 0.6)
     knowledge = load_knowledge([shipped_folder()])
     responder = Responder(knowledge, closeness_for, second_opinion_for)
     messages = not_ours_messages()
@@ -142,7 +143,8 @@ def test_a_question_closer_to_a_message_not_for_the_bot_than_to_any_entry_is_not
                                ("requests pile up and time out at rush hour", "scale-backend")):
         reply = responder.reply_to(question)
         assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
-        assert not is_not_ours(responder.second_opinion(question))
+        opinion = responder.second_opinion(question, (), 1)
+        assert not is_not_ours(opinion.not_ours, max(opinion.closeness.values()))
 
 
 def test_the_veto_never_holds_back_what_the_team_wrote_into_its_own_entry(tmp_path):
@@ -152,7 +154,10 @@ def test_the_veto_never_holds_back_what_the_team_wrote_into_its_own_entry(tmp_pa
     knowledge = load_knowledge([shipped_folder(), tmp_path])
     responder = Responder(knowledge, closeness_for, second_opinion_for)
     question = "who is on call for the kafka cluster this weekend"
-    assert is_not_ours(responder.second_opinion(question))  # it reads like the team logistics the veto knows
+    position = [entry.id for entry in knowledge.entries].index("on-call")
+    opinion = responder.second_opinion(question, (position,), 0)
+    # It reads like the team logistics the veto knows.
+    assert is_not_ours(opinion.not_ours, opinion.closeness[position])
     reply = responder.reply_to(question)
     assert (reply.status, reply.entry.id) == (ANSWERED, "on-call")
 

@@ -6,10 +6,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process, utils
 
-from .fusion import OPINION_SUGGEST
-from .fusion import SUGGEST_SCORE as MEANING_SUGGEST_SCORE
-from .fusion import (Candidate, ClosenessFactory, OpinionFactory, checked_answer, confirmed, fused_score,
-                     is_not_ours, rank_candidates, rescued, stated, with_opinion)
+from .fusion import FUSED, WITH_TRANSFORMER, Candidate, ClosenessFactory, OpinionFactory, chosen, is_not_ours, rank_candidates
 from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
@@ -175,7 +172,7 @@ class Responder:
         if self.closeness is not None:
             self.closeness("", (), 1)
         if self.second_opinion is not None:
-            self.second_opinion("")
+            self.second_opinion("", (), 1)
 
     def __getstate__(self) -> dict:
         # What words alone build is kept between runs (bot/prepared.py); meaning is attached again after loading.
@@ -191,7 +188,7 @@ class Responder:
             reply = self.decide(matches[:MAX_SUGGESTIONS + 1])
         else:
             reply = self.decide_with_meaning(text, matches)
-        if reply.status == ANSWERED and (self.is_held_back(text, reply.entry) or self.reads_not_ours(text, reply.entry)):
+        if reply.status == ANSWERED and self.is_held_back(text, reply.entry):
             suggestions = self._suggestions(text, matches)
             return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
         return reply
@@ -210,48 +207,19 @@ class Responder:
         return Reply(SUGGEST, score=best.score, suggestions=tuple(matches[:MAX_SUGGESTIONS]), message=SUGGEST_MESSAGE)
 
     def decide_with_meaning(self, text: str, matches: list[Match]) -> Reply:
-        """The word rules' reply, gated and widened by closeness in meaning (see fusion.py)."""
-        lexical = self.decide(matches[:MAX_SUGGESTIONS + 1])
-        if lexical.status == ANSWERED:
-            chosen = checked_answer(text, matches[0], self.closeness, self._positions[lexical.entry.id])
-            if chosen is not None:
-                return self.answer(chosen.entry, round(100 * chosen.fused, 1))
-        candidates = self._candidates(text, matches)
+        """Words and meaning blended (see fusion.py): the first candidate answered when its fused score is clear, or
+        the word rules would answer it too; otherwise the first few suggested, or nothing when none is close."""
+        words = self.decide(matches[:MAX_SUGGESTIONS + 1])
+        candidates, not_ours = self._candidates(text, matches)
+        blend = WITH_TRANSFORMER if self.second_opinion is not None else FUSED
+        found = chosen(candidates, words.entry.id if words.status == ANSWERED else None, blend)
+        if found is not None and not self.reads_not_ours(text, found, not_ours):
+            return self.answer(found.entry, round(100 * found.fused, 1))
+        if not candidates or candidates[0].fused < blend.suggest:
+            return Reply(UNKNOWN, score=round(100 * candidates[0].fused, 1) if candidates else 0.0,
+                         topics=self.topics, message=unknown_message(self.topics))
         suggestions = tuple(candidate.as_match() for candidate in candidates[:MAX_SUGGESTIONS])
-        if lexical.status != ANSWERED and (found := rescued(candidates)) is not None:
-            return self.answer(found.entry, round(100 * found.fused, 1))
-        unknown = replace(lexical, score=round(100 * candidates[0].fused, 1) if candidates else 0.0)
-        nothing = lexical.status == UNKNOWN and (not candidates or candidates[0].fused < MEANING_SUGGEST_SCORE)
-        if self.second_opinion is not None:
-            return self.decide_with_opinion(text, candidates, suggestions, unknown if nothing else None)
-        if nothing:
-            return unknown
         return Reply(SUGGEST, score=suggestions[0].score, suggestions=suggestions, message=SUGGEST_MESSAGE)
-
-    def decide_with_opinion(self, text: str, candidates: list[Candidate], suggestions: tuple[Match, ...],
-                            unknown: Reply | None) -> Reply:
-        """What words and the static model left unsure (`suggestions`, or `unknown` when they found nothing), decided
-        with the transformer's opinion (see fusion.py): it confirms the first suggestion, answers its own clear
-        first, and adds its nearest entries to the suggestions."""
-        opinion = self.second_opinion(text)
-        if unknown is None and (found := confirmed(candidates, opinion, self._positions)) is not None:
-            return self.answer(found.entry, round(100 * found.fused, 1))
-        if (position := stated(opinion)) is not None:
-            entry = self.knowledge.entries[position]
-            found = next((candidate for candidate in candidates if candidate.entry.id == entry.id), None)
-            fused = found.fused if found else fused_score(0.0, self.closeness(text, (position,), 0)[position])
-            return self.answer(entry, round(100 * fused, 1))
-        if unknown is not None:
-            if not opinion.nearest or opinion.nearest[0][1] < OPINION_SUGGEST or is_not_ours(opinion):
-                return unknown
-            # What words and the static model found was below their own bar: only the transformer's nearest are offered.
-            suggestions = ()
-        shown = {match.entry.id: match for match in suggestions}
-        cosines = {self.knowledge.entries[position].id: cosine for position, cosine in opinion.nearest}
-        merged = tuple(shown.get(entry.id) or Match(entry, round(100 * cosines[entry.id], 1), (), 0.0)
-                       for entry in with_opinion([match.entry for match in suggestions], opinion,
-                                                 self.knowledge.entries, MAX_SUGGESTIONS))
-        return Reply(SUGGEST, score=merged[0].score, suggestions=merged, message=SUGGEST_MESSAGE)
 
     def is_held_back(self, text: str, entry: Entry) -> bool:
         """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
@@ -263,11 +231,13 @@ class Responder:
         # the most.
         return not is_own_phrasing(text, self.own_phrasings(entry))
 
-    def reads_not_ours(self, text: str, entry: Entry) -> bool:
-        """Whether the transformer finds `text` closer to a message not for the bot than to any entry (see fusion.py);
-        never for what the team wrote or taught into `entry` itself ("who is on call this week" in its own entry)."""
-        if self.second_opinion is None or not is_not_ours(self.second_opinion(text)):
+    def reads_not_ours(self, text: str, candidate: Candidate, not_ours: float) -> bool:
+        """Whether the transformer finds `text` (`not_ours` close to a message not for the bot) closer to such a
+        message than to the candidate's entry (see fusion.py); never for what the team wrote or taught into the entry
+        itself ("who is on call this week" in its own entry)."""
+        if self.second_opinion is None or not is_not_ours(not_ours, candidate.opinion):
             return False
+        entry = candidate.entry
         # Word for word, all but a few words: token sets (scope's check) would also count a long message that merely
         # contains a short alias.
         return not is_own_phrasing(text, self.own_phrasings(entry), fuzz.token_sort_ratio, NEAR_OWN_PHRASING)
@@ -278,13 +248,14 @@ class Responder:
             self._own_phrasings[entry.id] = [utils.default_process(text) for text in (entry.question, *entry.aliases)]
         return self._own_phrasings[entry.id]
 
-    def _candidates(self, text: str, matches: list[Match]) -> list[Candidate]:
-        return rank_candidates(text, matches, self.closeness, self._positions, self.knowledge.entries)
+    def _candidates(self, text: str, matches: list[Match]) -> tuple[list[Candidate], float]:
+        return rank_candidates(text, matches, self.closeness, self.second_opinion, self._positions,
+                               self.knowledge.entries)
 
     def _suggestions(self, text: str, matches: list[Match]) -> tuple[Match, ...]:
         if self.closeness is None:
             return tuple(matches[:MAX_SUGGESTIONS])
-        return tuple(candidate.as_match() for candidate in self._candidates(text, matches)[:MAX_SUGGESTIONS])
+        return tuple(candidate.as_match() for candidate in self._candidates(text, matches)[0][:MAX_SUGGESTIONS])
 
     def answer(self, entry: Entry, score: float = 100.0) -> Reply:
         return Reply(ANSWERED, entry=entry, score=score, related=self.related_to(entry))

@@ -64,11 +64,11 @@ def _transformer() -> Future:
 
 
 def second_opinion_for(entries: list[Entry], cache: PreparedCache = PreparedCache(None)) -> SecondOpinion:
-    """An OpinionFactory (see bot.core.fusion): the sentence transformer's closest entry to a question. Raises
+    """An OpinionFactory (see bot.core.fusion): how close the sentence transformer finds a question to the entries. Raises
     ModelError at once when onnxruntime is not installed; the model and its index load on the worker."""
     from .transformer import SecondOpinion as Opinion, require_runtime
 
     require_runtime()
     model = _transformer()
     index = _loader.submit(lambda: Opinion(entries, model.result(), cache))
-    return lambda text: index.result()(text)
+    return lambda text, among=(), nearest=5: index.result()(text, among, nearest)

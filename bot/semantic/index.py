@@ -1,4 +1,4 @@
-"""How close in meaning a question is to each entry: the best cosine between it and the entry's phrasings."""
+"""How close in meaning a question is to each entry, from its cosines to the entry's phrasings (see agreement.py)."""
 
 from collections.abc import Collection
 from functools import lru_cache
@@ -8,6 +8,7 @@ import numpy as np
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
 from . import EXACT_UP_TO
+from .agreement import group_closeness
 from .embedding import Embedder
 from .model import phrasing_vectors
 
@@ -45,7 +46,7 @@ class SemanticIndex:
             # Only the word matcher's choice is to be checked: no need to look at the other entries at all.
             return {index: self._best_in(index, query) for index in sorted(set(among))}
         if self.rough is None:
-            best = np.maximum.reduceat(self.vectors @ query, self.starts)
+            best = group_closeness(self.vectors @ query, self.counts)
             closest = np.argpartition(-best, nearest)[:nearest] if self.size > nearest else range(self.size)
             return {int(index): float(best[index]) for index in {*closest, *among}}
         shortlist = np.argpartition(-(self.rough @ query[:ROUGH_DIMENSIONS]), SHORTLIST)[:SHORTLIST]
@@ -57,13 +58,13 @@ class SemanticIndex:
         return {int(index): found[index] for index in {*closest.tolist(), *among}}
 
     def _best_in(self, index: int, query: np.ndarray) -> float:
-        """The best cosine over one entry's phrasings, which lie side by side."""
-        start = self.starts[index]
-        return float((self.vectors[start:start + self.counts[index]] @ query).max())
+        """One entry's closeness, from its phrasings, which lie side by side."""
+        start, count = self.starts[index], self.counts[index]
+        return float(group_closeness(self.vectors[start:start + count] @ query, [count])[0])
 
     def _best_of(self, wanted: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """The best cosine over each wanted entry's phrasings: their rows, one run per entry, without a loop."""
+        """Each wanted entry's closeness, from its phrasings' rows, one run per entry, without a loop."""
         lengths = self.counts[wanted]
         segments = np.cumsum(lengths) - lengths
         rows = np.arange(lengths.sum()) + np.repeat(self.starts[wanted] - segments, lengths)
-        return np.maximum.reduceat(self.vectors[rows] @ query, segments)
+        return group_closeness(self.vectors[rows] @ query, lengths)

@@ -11,6 +11,7 @@ from operator import mul
 
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
+from .agreement import entry_closeness
 from .model import Model, phrasing_vectors
 
 
@@ -33,7 +34,7 @@ class PlainIndex:
             return {}
         query = self.model.vector(text)
         wanted = set(among) if nearest == 0 else range(len(self.groups))
-        best = {index: max(sum(map(mul, query, row)) for row in self.groups[index]) for index in wanted}
+        best = {index: entry_closeness(sum(map(mul, query, row)) for row in self.groups[index]) for index in wanted}
         closest = heapq.nlargest(nearest, best, key=best.__getitem__) if nearest else []
         return {index: best[index] for index in {*closest, *among}}
 

@@ -4,20 +4,21 @@ onnxruntime. `BOT_MATCHER=transformer`, installed with `pip install 'backend-bot
 
 It reads a question as a whole, word order and all, where the static model averages its words; that tells "asks
 about this entry in other words" from "shares a word with it" better than anything else measured here. It is
-used only where the other signals are unsure (see bot/core/fusion.py, `confirmed`).
+weighed beside words and the static model (see bot/core/fusion.py, WITH_TRANSFORMER).
 """
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from ..core.fusion import OPINION_NEAREST, Opinion
+from ..core.fusion import Opinion
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
 from . import ModelError
+from .agreement import group_closeness
 from .model import kept_vectors, phrasing_groups
 from .wordpiece import WordPiece
 
@@ -88,8 +89,8 @@ class Transformer:
 
 
 class SecondOpinion:
-    """The entries the transformer finds closest to a question (the best cosine over each entry's phrasings), closest
-    first, with their cosines, and how close the question is to a message known not to be for the bot."""
+    """How close the transformer finds a question to each entry (from its phrasings, see agreement.py) and to the
+    messages known not to be for the bot; asked like a Closeness (bot/core/fusion.py)."""
 
     def __init__(self, entries: list[Entry], model: Transformer, cache: PreparedCache = PreparedCache(None)):
         self.model = model
@@ -99,25 +100,23 @@ class SecondOpinion:
         self.vectors = np.frombuffer(data, dtype="<f4").reshape(len(texts), -1) if texts else None
         if self.vectors is not None:
             model.remember(texts, self.vectors)
-        counts = np.array([len(group) for group in groups], dtype=np.int64)
-        self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
+        self.counts = np.array([len(group) for group in groups], dtype=np.int64)
         self.not_ours = model.not_ours_vectors(cache)
-        # A reply may ask about one question twice (to decide, then whether to hold an answer back).
-        self._opinions = lru_cache(maxsize=16)(self._opinion)
+        # A reply asks about one question more than once (to rank it, then to list suggestions).
+        self._read = lru_cache(maxsize=16)(self._closeness)
 
-    def __call__(self, text: str) -> Opinion:
-        return self._opinions(text)
-
-    def _opinion(self, text: str) -> Opinion:
+    def __call__(self, text: str, among: Collection[int] = (), nearest: int = 5) -> Opinion:
         if self.vectors is None:
             return Opinion()
+        closeness, not_ours = self._read(text)
+        count = min(nearest, len(closeness))
+        closest = np.argpartition(-closeness, count - 1)[:count].tolist() if count else []
+        return Opinion({index: float(closeness[index]) for index in {*closest, *among}}, not_ours)
+
+    def _closeness(self, text: str) -> tuple[np.ndarray, float]:
         question = self.model.embed([text])[0]
-        best = np.maximum.reduceat(self.vectors @ question, self.starts)
-        count = min(OPINION_NEAREST, len(best))
-        nearest = np.argpartition(-best, count - 1)[:count] if len(best) > count else np.arange(len(best))
-        nearest = sorted(nearest.tolist(), key=lambda position: (-best[position], position))
-        not_ours = float((self.not_ours @ question).max()) if len(self.not_ours) else 0.0
-        return Opinion(tuple((position, float(best[position])) for position in nearest), not_ours)
+        not_ours = float(group_closeness(self.not_ours @ question, [len(self.not_ours)])[0]) if len(self.not_ours) else 0.0
+        return group_closeness(self.vectors @ question, self.counts), not_ours
 
 
 def not_ours_messages() -> list[str]:

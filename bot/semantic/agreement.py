@@ -1,0 +1,39 @@
+"""An entry's closeness to a question, from the cosines of the question to each of the entry's phrasings: half the
+best cosine, half the mean of the best three.
+
+The best alone lets one phrasing that shares a word with the question by accident pull its entry up; an entry whose
+several phrasings are all close is the one the question is about. On the seen question sets this put the right entry
+first for 5 more blind in-scope lines in a hundred with the static model, 2 more with the transformer (README, "How
+matching works"). An entry with fewer than three phrasings is judged on those it has.
+"""
+
+import heapq
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BEST_SHARE = 0.5
+AGREEING = 3
+
+
+def entry_closeness(cosines: Iterable[float]) -> float:
+    """One entry's closeness from its phrasings' cosines (at least one), in plain Python."""
+    best = heapq.nlargest(AGREEING, cosines)
+    return BEST_SHARE * best[0] + (1 - BEST_SHARE) * sum(best) / len(best)
+
+
+def group_closeness(cosines: "np.ndarray", lengths: "np.ndarray") -> "np.ndarray":
+    """`entry_closeness` of each group of `cosines`, the groups lying one after another with `lengths` (each at least
+    one), without a loop over the groups."""
+    import numpy as np
+
+    lengths = np.asarray(lengths, dtype=np.int64)
+    groups = np.repeat(np.arange(len(lengths)), lengths)
+    # Best first within each group; the groups stay in their order, as they are already sorted by group.
+    ranked = cosines[np.lexsort((-cosines, groups))]
+    starts = np.cumsum(lengths) - lengths
+    top = np.arange(len(cosines)) - np.repeat(starts, lengths) < AGREEING
+    sums = np.bincount(groups[top], weights=ranked[top], minlength=len(lengths))
+    return BEST_SHARE * ranked[starts] + (1 - BEST_SHARE) * sums / np.minimum(lengths, AGREEING)
