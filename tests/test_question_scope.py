@@ -26,6 +26,12 @@ TEAM_LOOKUPS = [
     "how much was our aws bill last month",
     "is the deploy meeting moved to friday",
     "which channel do we use for incidents",
+    "where's the runbook for the payments service",
+    "what's our vercel team name so I can get invited?",
+    "what's the github actions secret name for the npm token",
+    "did anyone book a room for the data modelling workshop?",
+    "is the CI pipeline broken for everyone or just me right now?",
+    "does anyone know who owns the billing repo",
 ]
 
 
@@ -42,7 +48,8 @@ def test_a_definition_or_comparison_of_something_no_entry_is_about_is_never_answ
     assert responder.reply_to(question).status != ANSWERED
 
 
-@pytest.mark.parametrize("question", ["what does kafka stand for", "what does SLA mean?", "whats k8s short for"])
+@pytest.mark.parametrize("question", ["what does kafka stand for", "what does SLA mean?", "whats k8s short for",
+                                      "what does a reverse proxy do?"])
 def test_what_a_name_stands_for_is_a_definition_answered_only_by_an_entry_about_it(responder, question):
     assert is_definition(question)
     assert responder.reply_to(question).status != ANSWERED
@@ -87,6 +94,12 @@ def test_backend_questions_that_mention_the_team_or_ask_what_something_is_are_st
     "where do i start with scaling our backend",
     "which database should we use for our ledger",
     "who should own database migrations in a small team",
+    "where do I even start tuning the sql for the reports endpoint",
+    "frontend team wants graphql, backend prefers rest. who's right?",
+    "found orders whose customer_id points to customers that don't exist anymore, how do I prevent it",
+    "how do nodes agree on who's the leader without a single point of failure?",
+    "works on my machine: is containerizing everything the fix, and when is it overkill",
+    "what's the secret to scaling a backend",
 ])
 def test_a_condition_or_a_request_for_advice_is_not_mistaken_for_a_look_up(question):
     assert not is_team_lookup(question)
