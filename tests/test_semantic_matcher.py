@@ -81,3 +81,21 @@ def test_the_model_is_shipped_as_package_data_and_embeds_like_meanings_close_tog
                                 "what is the best pizza topping", ""])
     assert [round(float(length), 3) for length in (vectors ** 2).sum(axis=1)] == [1.0, 1.0, 1.0, 0.0]
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_an_entry_is_as_close_as_half_its_best_phrasing_and_half_its_best_three_every_way_it_is_worked_out():
+    import numpy as np
+
+    from bot.semantic import agreement
+
+    random = np.random.default_rng(7)
+    # Even groups, one group far longer than the rest (sorted, not padded), and groups shorter than three.
+    for lengths in ([40, 55, 31], [1, 2, 3, 500, 4], [1], [2, 1, 7]):
+        cosines = (random.random(sum(lengths)) * 2 - 1).astype(np.float32)
+        starts = np.cumsum(lengths) - lengths
+        expected = [agreement.entry_closeness(cosines[start:start + length].tolist())
+                    for start, length in zip(starts, lengths)]
+        assert np.allclose(agreement.group_closeness(cosines, lengths), expected)
+    assert agreement.entry_closeness([0.9, 0.1, 0.1, 0.0]) == pytest.approx(0.5 * 0.9 + 0.5 * 1.1 / 3)
+    # One phrasing close by accident weighs less than three that agree.
+    assert agreement.entry_closeness([0.8, 0.2, 0.2]) < agreement.entry_closeness([0.7, 0.65, 0.6])

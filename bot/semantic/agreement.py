@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 BEST_SHARE = 0.5
 AGREEING = 3
+# Padded rows are used while they hold at most this many cells per cosine (see group_closeness).
+PADDED_CELLS = 4
 
 
 def entry_closeness(cosines: Iterable[float]) -> float:
@@ -24,16 +26,26 @@ def entry_closeness(cosines: Iterable[float]) -> float:
     return BEST_SHARE * best[0] + (1 - BEST_SHARE) * sum(best) / len(best)
 
 
-def group_closeness(cosines: "np.ndarray", lengths: "np.ndarray") -> "np.ndarray":
+def group_closeness(cosines: "np.ndarray", lengths) -> "np.ndarray":
     """`entry_closeness` of each group of `cosines`, the groups lying one after another with `lengths` (each at least
     one), without a loop over the groups."""
     import numpy as np
 
     lengths = np.asarray(lengths, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    width = max(AGREEING, int(lengths.max()))
+    if width * len(lengths) <= PADDED_CELLS * len(cosines):
+        # One row per group, padded with -inf past its end: the best three of every row at once.
+        columns = np.arange(width)
+        rows = np.where(columns < lengths[:, None], starts[:, None] + columns, len(cosines))
+        best = -np.partition(-np.append(cosines, -np.inf)[rows], AGREEING - 1, axis=1)[:, :AGREEING]
+        first = best.max(axis=1)
+        return BEST_SHARE * first + (1 - BEST_SHARE) * np.where(np.isfinite(best), best, 0.0).sum(axis=1) / \
+            np.minimum(lengths, AGREEING)
+    # A group far longer than the others would make the padded rows mostly padding: sort within groups instead.
     groups = np.repeat(np.arange(len(lengths)), lengths)
     # Best first within each group; the groups stay in their order, as they are already sorted by group.
     ranked = cosines[np.lexsort((-cosines, groups))]
-    starts = np.cumsum(lengths) - lengths
     top = np.arange(len(cosines)) - np.repeat(starts, lengths) < AGREEING
     sums = np.bincount(groups[top], weights=ranked[top], minlength=len(lengths))
     return BEST_SHARE * ranked[starts] + (1 - BEST_SHARE) * sums / np.minimum(lengths, AGREEING)
