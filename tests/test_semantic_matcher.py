@@ -99,3 +99,20 @@ def test_an_entry_is_as_close_as_half_its_best_phrasing_and_half_its_best_three_
     assert agreement.entry_closeness([0.9, 0.1, 0.1, 0.0]) == pytest.approx(0.5 * 0.9 + 0.5 * 1.1 / 3)
     # One phrasing close by accident weighs less than three that agree.
     assert agreement.entry_closeness([0.8, 0.2, 0.2]) < agreement.entry_closeness([0.7, 0.65, 0.6])
+
+
+def test_a_words_answer_that_meaning_alone_cannot_beat_is_settled_without_comparing_every_entry(knowledge):
+    from bot.core.fusion import FUSED, beyond_meaning_alone, rank_candidates
+
+    responder = Responder(knowledge, closeness_for)
+    positions = {entry.id: index for index, entry in enumerate(knowledge.entries)}
+    lines = (ROOT / "benchmarks" / "questions" / "fresh.jsonl").read_text(encoding="utf-8").splitlines()
+    settled = 0
+    for question in (json.loads(line)["q"] for line in lines):
+        matches = responder.matcher.rank(question, limit=10)
+        quick, _ = rank_candidates(question, matches, responder.closeness, None, positions, knowledge.entries, 0)
+        if beyond_meaning_alone(quick, FUSED):
+            full, _ = rank_candidates(question, matches, responder.closeness, None, positions, knowledge.entries)
+            assert (full[0].entry.id, round(full[0].fused, 6)) == (quick[0].entry.id, round(quick[0].fused, 6))
+            settled += 1
+    assert settled > 20  # the shortcut is taken often enough to matter

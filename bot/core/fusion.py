@@ -80,15 +80,16 @@ class Candidate:
 
 
 def rank_candidates(text: str, matches: list[Match], closeness: Closeness, opinion: SecondOpinion | None,
-                    positions: dict[str, int], entries: list[Entry]) -> tuple[list[Candidate], float]:
-    """The word matcher's candidates and the nearest in meaning by each model, best fused score first, and how close
-    the question is to a message not for the bot (0 without a transformer); `positions` maps entry ids to their
+                    positions: dict[str, int], entries: list[Entry], nearest: int = NEAREST
+                    ) -> tuple[list[Candidate], float]:
+    """The word matcher's candidates and the `nearest` in meaning by each model, best fused score first, and how
+    close the question is to a message not for the bot (0 without a transformer); `positions` maps entry ids to their
     place in `entries`."""
     by_position = {positions[match.entry.id]: match for match in matches}
-    static = closeness(text, by_position, NEAREST)
+    static = closeness(text, by_position, nearest)
     transformer, not_ours = {}, 0.0
     if opinion is not None:
-        found = opinion(text, static, NEAREST)
+        found = opinion(text, static, nearest)
         transformer, not_ours = found.closeness, found.not_ours
         missing = transformer.keys() - static.keys()
         if missing:
@@ -102,6 +103,13 @@ def rank_candidates(text: str, matches: list[Match], closeness: Closeness, opini
         fused = blend.words * lexical / 100 + blend.static * cosine + blend.transformer * second
         ranked.append(Candidate(entries[index], lexical, cosine, second, fused, match))
     return sorted(ranked, key=lambda candidate: (-candidate.fused, candidate.entry.id)), not_ours
+
+
+def beyond_meaning_alone(candidates: list[Candidate], blend: Blend) -> bool:
+    """Whether the first of the word matcher's own candidates scores more than an entry without a word of the question
+    could (1 - blend.words, at closeness 1): then no entry that meaning alone brings in can come first, and the
+    nearest in meaning need not be looked for."""
+    return bool(candidates) and candidates[0].fused > 1 - blend.words
 
 
 def chosen(candidates: list[Candidate], words_choice: str | None, blend: Blend) -> Candidate | None:

@@ -6,7 +6,8 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process, utils
 
-from .fusion import FUSED, WITH_TRANSFORMER, Candidate, ClosenessFactory, OpinionFactory, chosen, is_not_ours, rank_candidates
+from .fusion import (FUSED, NEAREST, WITH_TRANSFORMER, Candidate, ClosenessFactory, OpinionFactory, beyond_meaning_alone,
+                     chosen, is_not_ours, rank_candidates)
 from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
@@ -210,9 +211,16 @@ class Responder:
         """Words and meaning blended (see fusion.py): the first candidate answered when its fused score is clear, or
         the word rules would answer it too; otherwise the first few suggested, or nothing when none is close."""
         words = self.decide(matches[:MAX_SUGGESTIONS + 1])
-        candidates, not_ours = self._candidates(text, matches)
+        words_choice = words.entry.id if words.status == ANSWERED else None
         blend = WITH_TRANSFORMER if self.second_opinion is not None else FUSED
-        found = chosen(candidates, words.entry.id if words.status == ANSWERED else None, blend)
+        candidates, not_ours = [], 0.0
+        if words_choice is not None:
+            # Most questions the words answer are settled by the words' own candidates: comparing with every entry's
+            # phrasings is the costly part, and it is skipped when no entry could come out ahead by meaning alone.
+            candidates, not_ours = self._candidates(text, matches, nearest=0)
+        if not beyond_meaning_alone(candidates, blend) or candidates[0].entry.id != words_choice:
+            candidates, not_ours = self._candidates(text, matches)
+        found = chosen(candidates, words_choice, blend)
         if found is not None and not self.reads_not_ours(text, found, not_ours):
             return self.answer(found.entry, round(100 * found.fused, 1))
         if not candidates or candidates[0].fused < blend.suggest:
@@ -248,9 +256,9 @@ class Responder:
             self._own_phrasings[entry.id] = [utils.default_process(text) for text in (entry.question, *entry.aliases)]
         return self._own_phrasings[entry.id]
 
-    def _candidates(self, text: str, matches: list[Match]) -> tuple[list[Candidate], float]:
+    def _candidates(self, text: str, matches: list[Match], nearest: int = NEAREST) -> tuple[list[Candidate], float]:
         return rank_candidates(text, matches, self.closeness, self.second_opinion, self._positions,
-                               self.knowledge.entries)
+                               self.knowledge.entries, nearest)
 
     def _suggestions(self, text: str, matches: list[Match]) -> tuple[Match, ...]:
         if self.closeness is None:
