@@ -42,13 +42,17 @@ class SemanticIndex:
         if not self.size:
             return {}
         query = self._embedded(text)
-        if nearest == 0:
-            # Only the word matcher's choice is to be checked: no need to look at the other entries at all.
-            return {index: self._best_in(index, query) for index in sorted(set(among))}
         if self.rough is None:
+            # Few entries: comparing with every phrasing at once costs less than picking out the rows wanted.
             best = group_closeness(self.vectors @ query, self.counts)
-            closest = np.argpartition(-best, nearest)[:nearest] if self.size > nearest else range(self.size)
+            if nearest >= self.size:
+                return {index: float(value) for index, value in enumerate(best.tolist())}
+            closest = np.argpartition(-best, nearest)[:nearest].tolist() if nearest else []
             return {int(index): float(best[index]) for index in {*closest, *among}}
+        if nearest == 0:
+            # Only the word matcher's candidates are to be compared: no need to look at the other entries at all.
+            wanted = np.array(sorted(set(among)), dtype=np.int64)
+            return dict(zip(wanted.tolist(), self._best_of(wanted, query).tolist())) if len(wanted) else {}
         shortlist = np.argpartition(-(self.rough @ query[:ROUGH_DIMENSIONS]), SHORTLIST)[:SHORTLIST]
         # A hundred-odd positions: Python's set and sort cost less than numpy's union here.
         wanted = np.array(sorted({*shortlist.tolist(), *among}), dtype=np.int64)
@@ -56,11 +60,6 @@ class SemanticIndex:
         closest = wanted[np.argpartition(-best, nearest)[:nearest]] if len(wanted) > nearest else wanted
         found = dict(zip(wanted.tolist(), best.tolist()))
         return {int(index): found[index] for index in {*closest.tolist(), *among}}
-
-    def _best_in(self, index: int, query: np.ndarray) -> float:
-        """One entry's closeness, from its phrasings, which lie side by side."""
-        start, count = self.starts[index], self.counts[index]
-        return float(group_closeness(self.vectors[start:start + count] @ query, [count])[0])
 
     def _best_of(self, wanted: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Each wanted entry's closeness, from its phrasings' rows, one run per entry, without a loop."""
