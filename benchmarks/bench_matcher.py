@@ -90,7 +90,7 @@ def build_transformer(knowledge: KnowledgeBase) -> Answerer:
 
 
 # `matcher` is Matcher.rank alone; `lexical`, `fused` and `transformer` are whole replies (Responder.reply_to): words
-# alone, with the static model (the default), and with the transformer's second opinion too (BOT_MATCHER=...).
+# alone, with the static model (the default), and with the transformer weighed in too (BOT_MATCHER=...).
 # `transformer` is not in the default list: at 10,000 entries embedding the phrasings takes minutes.
 METHODS = {"matcher": build_matcher, "lexical": build_replies, "fused": build_fused, "rapidfuzz": build_rapidfuzz,
            "transformer": build_transformer}

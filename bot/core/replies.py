@@ -143,7 +143,7 @@ class Responder:
     knowledge: KnowledgeBase
     # Builds closeness in meaning for the entries (bot/semantic); None matches on words alone.
     semantic: ClosenessFactory | None = None
-    # A second opinion where words and closeness leave a suggestion (BOT_MATCHER=transformer); None goes without.
+    # A sentence transformer weighed beside words and the static model (BOT_MATCHER=transformer); None goes without.
     opinion: OpinionFactory | None = None
     matcher: Matcher = field(init=False)
 

@@ -1,4 +1,4 @@
-"""A second opinion from a sentence transformer: all-MiniLM-L6-v2, the model the static one was distilled from,
+"""A third signal from a sentence transformer: all-MiniLM-L6-v2, the model the static one was distilled from,
 exported whole to ONNX with 8-bit weights (bot/semantic/minilm/, rebuilt by build_transformer.py) and run with
 onnxruntime. `BOT_MATCHER=transformer`, installed with `pip install 'backend-bot[transformer]'`.
 
