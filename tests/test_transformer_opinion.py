@@ -13,7 +13,7 @@ import pytest
 from bot.core.knowledge import with_aliases
 from bot.core.fusion import (ANSWER_LEAD, FUSED, WITH_TRANSFORMER, WORDS_AGREE, Candidate, chosen, is_not_ours,
                              rank_candidates)
-from bot.core.replies import ANSWERED, SUGGEST, UNKNOWN, Responder
+from bot.core.replies import ANSWERED, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
 from bot.semantic import closeness_for, second_opinion_for
 from bot.semantic.model import phrasing_groups

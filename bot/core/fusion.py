@@ -79,6 +79,11 @@ class Candidate:
         return Match(self.entry, round(100 * self.fused, 1), matched, evidence)
 
 
+def blend_for(opinion: SecondOpinion | None) -> Blend:
+    """The weights and bars for the signals at hand: with the transformer's opinion, or words and the static model."""
+    return WITH_TRANSFORMER if opinion is not None else FUSED
+
+
 def rank_candidates(text: str, matches: list[Match], closeness: Closeness, opinion: SecondOpinion | None,
                     positions: dict[str, int], entries: list[Entry], nearest: int = NEAREST
                     ) -> tuple[list[Candidate], float]:
@@ -94,7 +99,7 @@ def rank_candidates(text: str, matches: list[Match], closeness: Closeness, opini
         missing = transformer.keys() - static.keys()
         if missing:
             static.update(closeness(text, missing, 0))
-    blend = WITH_TRANSFORMER if opinion is not None else FUSED
+    blend = blend_for(opinion)
     ranked = []
     for index, cosine in static.items():
         match = by_position.get(index)

@@ -1,13 +1,13 @@
 """Composes a platform-neutral reply to a request: an answer, a "did you mean", or an honest "I don't know"."""
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process, utils
 
-from .fusion import (FUSED, NEAREST, WITH_TRANSFORMER, Candidate, ClosenessFactory, OpinionFactory, beyond_meaning_alone,
-                     chosen, is_not_ours, rank_candidates)
+from .fusion import (NEAREST, Candidate, ClosenessFactory, OpinionFactory, beyond_meaning_alone, blend_for, chosen,
+                     is_not_ours, rank_candidates)
 from .intents import detect_intent, prefer_intent
 from .knowledge import Entry, KnowledgeBase
 from .matcher import Match, Matcher, entry_terms
@@ -212,7 +212,7 @@ class Responder:
         the word rules would answer it too; otherwise the first few suggested, or nothing when none is close."""
         words = self.decide(matches[:MAX_SUGGESTIONS + 1])
         words_choice = words.entry.id if words.status == ANSWERED else None
-        blend = WITH_TRANSFORMER if self.second_opinion is not None else FUSED
+        blend = blend_for(self.second_opinion)
         candidates, not_ours = [], 0.0
         if words_choice is not None:
             # Most questions the words answer are settled by the words' own candidates: comparing with every entry's

@@ -20,16 +20,17 @@ from .text import normalise
 # Asking for a fact rather than for advice: a person, a time, a place, one of several things of ours, a count.
 # Only at the start of a sentence or clause: "when the job crashes, how do we..." is a condition, not an ask; "where's
 # the runbook" reads "where the runbook" once normalised.
-_LOOKUP_ASK = re.compile(r"(?:^|[.?!,;:]\s*)(?:so |and |but |ok |hey )?(?:(?:when|where) (?:is|are|was|were|does|do|did|will|"
-                         r"has|have|can)|where (?:the|our|my)|which \w+(?: \w+)? (?:is|are|was|were|does|do|did)|how many|how much)\b")
+_LOOKUP_ASK = re.compile(r"(?:^|[.?!,;:]\s*)(?:so |and |but |ok |hey )?(?:(?:when|where) (?:is|are|was|were|does|do|"
+                         r"did|will|has|have|can)|where (?:the|our|my)|which \w+(?: \w+)? (?:is|are|was|were|does|do|"
+                         r"did)|how many|how much)\b")
 # Backend knowledge holds no people: "who owns", "who broke", "who is on call" are about the team.
 _PERSON = re.compile(r"(?:(?:^|[.?!,;:]\s*)(?:so |and |but |ok |hey |also |then )?|\b(?:know|tell me|remember|ask|"
                      r"asking|wondering) )(?:who|whom|whose)\b|\b(?:what time|what day|what date)\b"
                      r"|^\s*did (?:anyone|anybody|someone|somebody)\b")
 # Advice asks for what one ought to do, so it is knowledge even with "our" in it ("where should we keep secrets").
 _ADVICE = re.compile(r"\b(?:should|shall|would|could|can|must|ought|need|needs|worth|best|better|recommended|"
-                     r"makes? sense|overkill|useful|necessary|appropriate|good idea|to (?:use|do|pick|choose|put|store|add|"
-                     r"run|split|go))\b|\b(?:when|where|which|who) to\b|\bwho (?:is )?right\b"
+                     r"makes? sense|overkill|useful|necessary|appropriate|good idea|to (?:use|do|pick|choose|put|"
+                     r"store|add|run|split|go))\b|\b(?:when|where|which|who) to\b|\bwho (?:is )?right\b"
                      r"|\bwhere (?:do|should|can|would) (?:i|we|you) (?:even |ever |best )?(?:start|begin)\b")
 # A day on the calendar, not a habit ("every friday" is how a system behaves, not when a meeting is).
 _DAY = r"(?<!every )(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -44,14 +45,15 @@ _YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|did|will|has|have|do)\b")
 _OWN_VALUE = re.compile(r"\bwhat(?: is|s| are|re| was)? (?:(?:our|my|the team|the) )\w*\s?(?:\w+ )?(?:password|"
                         r"passwords|url|urls|address|ip|hostname|link|login|credentials|phone|number|email|bill|"
                         r"budget|salary|deadline|date|schedule|agenda|room|office|channel|extension|version|"
-                        r"headcount|name|secret|token|invite)\b(?! to\b)|\bwhat(?: is|s| are|re) (?:our|my) \w+(?: \w+)?\s*\??\s*$")
+                        r"headcount|name|secret|token|invite)\b(?! to\b)"
+                        r"|\bwhat(?: is|s| are|re) (?:our|my) \w+(?: \w+)?\s*\??\s*$")
 _DEFINITION = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:(?:what is|whats|what are|define|explain|eli5)\s+(?:an? )?"
                          r"(?!(?:the|our|my|it|this|that|do|does|did|should|can|would|to|if|about|is|are)\b)"
                          r"[a-z0-9 .+#-]{1,40}?|what (?:an? )?[a-z0-9.+#-]+(?: [a-z0-9.+#-]+)?)\s*\??\s*$")
 # Other ways of asking what a thing is: what its name stands for or means, what it is short for.
 _MEANING = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:what (?:does|do) (?!(?:it|this|that|these|those|the word|the term|"
-                      r"that word|that term)\b)[a-z0-9 .+#-]{1,40}? (?:stand for|mean)|what (?:does|do) an? [a-z0-9.+#-]+"
-                      r"(?: [a-z0-9.+#-]+)? do|what(?: is|s) [a-z0-9.+#-]+(?: "
+                      r"that word|that term)\b)[a-z0-9 .+#-]{1,40}? (?:stand for|mean)"
+                      r"|what (?:does|do) an? [a-z0-9.+#-]+(?: [a-z0-9.+#-]+)? do|what(?: is|s) [a-z0-9.+#-]+(?: "
                       r"[a-z0-9.+#-]+)? short for)\s*\??\s*$")
 # A tool's manual, not backend knowledge: installing a program, what one of its command-line flags does.
 # An entry that names the tool is about how to use it in a system, not how to set it up on a laptop.

@@ -10,7 +10,7 @@ or two of a small knowledge base compares in plain Python (plain.py) instead; bo
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 
-from ..core.fusion import Closeness, SecondOpinion
+from ..core.fusion import NEAREST, Closeness, SecondOpinion
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
 
@@ -64,11 +64,11 @@ def _transformer() -> Future:
 
 
 def second_opinion_for(entries: list[Entry], cache: PreparedCache = PreparedCache(None)) -> SecondOpinion:
-    """An OpinionFactory (see bot.core.fusion): how close the sentence transformer finds a question to the entries. Raises
-    ModelError at once when onnxruntime is not installed; the model and its index load on the worker."""
+    """An OpinionFactory (see bot.core.fusion): how close the sentence transformer finds a question to the entries.
+    Raises ModelError at once when onnxruntime is not installed; the model and its index load on the worker."""
     from .transformer import SecondOpinion as Opinion, require_runtime
 
     require_runtime()
     model = _transformer()
     index = _loader.submit(lambda: Opinion(entries, model.result(), cache))
-    return lambda text, among=(), nearest=5: index.result()(text, among, nearest)
+    return lambda text, among=(), nearest=NEAREST: index.result()(text, among, nearest)

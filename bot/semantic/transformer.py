@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.fusion import Opinion
+from ..core.fusion import NEAREST, Opinion
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
 from . import ModelError
@@ -105,7 +105,7 @@ class SecondOpinion:
         # A reply asks about one question more than once (to rank it, then to list suggestions).
         self._read = lru_cache(maxsize=16)(self._closeness)
 
-    def __call__(self, text: str, among: Collection[int] = (), nearest: int = 5) -> Opinion:
+    def __call__(self, text: str, among: Collection[int] = (), nearest: int = NEAREST) -> Opinion:
         if self.vectors is None:
             return Opinion()
         closeness, not_ours = self._read(text)
@@ -115,7 +115,9 @@ class SecondOpinion:
 
     def _closeness(self, text: str) -> tuple[np.ndarray, float]:
         question = self.model.embed([text])[0]
-        not_ours = float(group_closeness(self.not_ours @ question, [len(self.not_ours)])[0]) if len(self.not_ours) else 0.0
+        not_ours = 0.0
+        if len(self.not_ours):
+            not_ours = float(group_closeness(self.not_ours @ question, [len(self.not_ours)])[0])
         return group_closeness(self.vectors @ question, self.counts), not_ours
 
 
