@@ -90,12 +90,13 @@ async def replicas(database, tmp_path):
         await server.close()
 
 
-async def answered_once_each(server: DiscordStandIn, questions: list[str]) -> None:
+async def answered_once_each(server: DiscordStandIn, questions: list[str]) -> list[str]:
     interactions = [await server.ask(question) for question in questions]
     for interaction in interactions:
         await server.callback_for(interaction)
     await asyncio.sleep(2.0)  # room for a second, fenced-off answer to arrive, if one were coming
     assert [server.callback_attempts[interaction] for interaction in interactions] == [1] * len(interactions)
+    return interactions
 
 
 async def holder_and_standby(replicas) -> tuple[DiscordStandIn, Replica, Replica]:
@@ -103,6 +104,7 @@ async def holder_and_standby(replicas) -> tuple[DiscordStandIn, Replica, Replica
     server, start = replicas
     first = await start("first")
     await server.wait_until(lambda: len(server.identifies) == 1, timeout=30)
+    await first.until_said("discord: connected as")  # its session is open and reading, not half-way there
     second = await start("second")
     await second.until_said("another process holds the lease; standing by")
     return server, first, second
@@ -127,9 +129,11 @@ async def test_a_holder_paused_past_its_lease_answers_nothing_once_it_wakes(repl
     first.signal(signal.SIGSTOP)  # a partition, a long GC pause, a frozen VM: it cannot renew
     await server.wait_until(lambda: len(server.identifies) == 2, timeout=30)
     await second.until_said("holding the lease")
+    # Both sessions hear these: the new holder answers them, and the paused one finds them waiting when it wakes.
+    interactions = await answered_once_each(server, ["how do I make a request idempotent?",
+                                                     "what does idempotent mean?", "how do I deploy a backend?"])
     first.signal(signal.SIGCONT)
-    # Both sessions hear these; the woken first replica must leave them to the new holder.
-    await answered_once_each(server, ["how do I make a request idempotent?", "what does idempotent mean?",
-                                      "how do I deploy a backend?"])
     await first.until_said("arrived after the gateway lease ran out here")  # it did hear them: the fence held
     await first.until_said("lease lost")
+    await asyncio.sleep(1.0)  # room for a late answer from the woken replica, if one were coming
+    assert [server.callback_attempts[interaction] for interaction in interactions] == [1] * len(interactions)
