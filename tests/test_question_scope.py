@@ -48,6 +48,24 @@ def test_a_definition_or_comparison_of_something_no_entry_is_about_is_never_answ
     assert responder.reply_to(question).status != ANSWERED
 
 
+@pytest.mark.parametrize("question, entry_id", [("what is redis", "when-cache"),
+                                                ("what's a kubernetes pod?", "vercel-serverless-k8s-ec2")])
+def test_a_definition_of_what_an_entry_only_tags_or_names_in_passing_is_not_answered_with_it(
+        responder, question, entry_id):
+    assert is_definition(question)
+    reply = responder.reply_to(question)
+    assert reply.status != ANSWERED
+    if responder.closeness is not None:  # meaning still offers it: it may be what they want
+        assert entry_id in [match.entry.id for match in reply.suggestions]
+
+
+@pytest.mark.parametrize("question, entry_id", [("what is a cache", "when-cache"), ("what is an idempotency key",
+                                                "make-idempotent"), ("what is a state machine", "when-state-machine")])
+def test_a_definition_of_what_an_entry_itself_is_about_is_answered_with_it(responder, question, entry_id):
+    reply = responder.reply_to(question)
+    assert (reply.status, reply.entry.id) == (ANSWERED, entry_id)
+
+
 @pytest.mark.parametrize("question", ["what does kafka stand for", "what does SLA mean?", "whats k8s short for",
                                       "what does a reverse proxy do?"])
 def test_what_a_name_stands_for_is_a_definition_answered_only_by_an_entry_about_it(responder, question):

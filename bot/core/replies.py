@@ -155,6 +155,10 @@ class Responder:
         self._headlines = {entry.id: entry_terms(" ".join((entry.question, entry.label, *entry.tags,
                                                            entry.id.replace("-", " "))))
                            for entry in self.knowledge.entries}
+        # What each entry itself is, as a definition asks for it: its question, label and id. A tag names what it
+        # touches ("redis" on the caching entry), which is not what it defines.
+        self._subjects = {entry.id: entry_terms(" ".join((entry.question, entry.label, entry.id.replace("-", " "))))
+                          for entry in self.knowledge.entries}
         self.topics = tuple(tag for tag, _ in Counter(
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
         self._related: dict[str, tuple[Entry, ...]] = {}
@@ -233,7 +237,7 @@ class Responder:
         """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
         else: see scope.py), so that it must not be answered with it."""
         _, topical = self.matcher.weigh_query(text)
-        if not is_beyond(text, set(topical), self._headlines[entry.id], self.matcher.is_about(entry, topical)):
+        if not is_beyond(text, set(topical), self._subjects[entry.id], self.matcher.is_about(entry, topical)):
             return False
         # The team wrote (or taught) this very question into the entry: it is about it. Checked last, as it costs
         # the most.

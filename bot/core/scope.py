@@ -6,8 +6,8 @@ Three kinds of question look like backend questions to a word matcher and are no
   friday"). Knowledge is general; it holds no names, dates or passwords. Such a question asks who, when, where,
   which or how many in the indicative ("is", "does", "did", not "should"), about something specific: ours, the
   team's, this week's.
-- a definition or comparison whose subject is not what any entry is about ("what is nginx", "is python faster
-  than go"): an entry that only mentions the word in passing is not its answer.
+- a definition or comparison whose subject is not what any entry is about ("what is nginx", "what is redis", "is
+  python faster than go"): an entry that only mentions the word in passing, or tags it, is not its answer.
 - a page of a tool's manual ("how do I install kafka on my mac", "what does the -p flag do in docker run"): an entry
   may name the tool, but it is about using it in a system, not about setting it up.
 None of these is ever answered; the matcher may still offer its suggestions.
@@ -65,14 +65,15 @@ _COMPARISON = re.compile(r"\b(?:faster|slower|better|worse|easier|harder) than\b
                          r"^\s*(?:is|should (?:i|we) (?:use|learn|pick))?\s*[a-z0-9.+#-]+ or [a-z0-9.+#-]+\s*\??\s*$")
 
 
-def is_beyond(text: str, topical: set[str], headline: set[str], is_about: bool) -> bool:
-    """Whether an entry must not answer `text`: a team look-up; a tool's manual; a definition whose subject is not in the entry's
-    headline (its question, label, tags or id); a comparison of things the entry is not about. `topical` are the
-    question's topical terms, `headline` the entry's, `is_about` whether the entry is about any of them."""
+def is_beyond(text: str, topical: set[str], subject: set[str], is_about: bool) -> bool:
+    """Whether an entry must not answer `text`: a team look-up; a tool's manual; a definition of something the
+    entry's subject (the terms of its question, label and id) does not wholly name ("what is a kubernetes pod" is
+    not defined by an entry about choosing between Kubernetes and EC2); a comparison of things the entry is not
+    about. `topical` are the question's topical terms, `is_about` whether the entry is about any of them."""
     if is_team_lookup(text) or is_tool_manual(text):
         return True
     if is_definition(text):
-        return not headline & topical
+        return not topical <= subject
     return is_comparison(text) and not is_about
 
 
