@@ -32,6 +32,7 @@ TEAM_LOOKUPS = [
     "did anyone book a room for the data modelling workshop?",
     "is the CI pipeline broken for everyone or just me right now?",
     "does anyone know who owns the billing repo",
+    "where are the grafana dashboards for payments",  # holds an alias's words ("grafana dashboards for the api")
 ]
 
 

@@ -10,7 +10,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from .knowledge import Entry, KnowledgeBase
-from .text import ABBREVIATIONS, GENERIC_WORDS, STOP_WORDS, stem, tokenise
+from .text import ABBREVIATIONS, GENERIC_WORDS, INTERJECTIONS, STOP_WORDS, stem, tokenise
 
 # How much a query word counts when found only in a weaker part of an entry.
 PHRASING_STRENGTH = 1.0
@@ -209,6 +209,12 @@ class Matcher:
         """The best entries for `text`, best first, each with a score in 0..100."""
         weights, topical = self._weighed(text)
         return self._score(weights, topical, limit) if topical else []
+
+    def asked_terms(self, text: str) -> set[str]:
+        """What `text` names, known to the knowledge or not: its terms (typos repaired) but everyday words ("what",
+        "mean"). "what is a kubernetes ingress" names kubernetes and ingress."""
+        return {term for word in content_words(text)
+                if word not in GENERIC_WORDS and word not in INTERJECTIONS and (term := self._repair(word))}
 
     def weigh_query(self, text: str) -> tuple[dict[str, float], dict[str, None]]:
         """The query's terms (typos repaired, known word pairs added) with their weights, and which are topical:

@@ -47,10 +47,10 @@ ANSWERED, SUGGEST, UNKNOWN = Status.ANSWERED, Status.SUGGEST, Status.UNKNOWN
 SUGGEST_MESSAGE = "I'm not sure which of these you mean:"
 MAX_RELATED = 3
 MAX_SUGGESTIONS = 3
-# How near word for word a question must be to an entry's own phrasing to count as asking that very thing.
-OWN_PHRASING = 90.0
-# How near a question must be to an entry's own phrasing, word order aside, for the transformer's veto to spare it.
-NEAR_OWN_PHRASING = 80.0
+# How near a question must be to one of an entry's own phrasings, word order aside, to count as asking that very
+# thing: all but a few words. Not token sets, which would also count a long message that merely contains a short
+# alias ("where are the grafana dashboards for payments" holds the alias "grafana dashboards for the api").
+OWN_PHRASING = 80.0
 
 # Scores come from Matcher.rank; these bounds were set against the development questions (see README).
 # An answer needs evidence (two words the entry is about, or one with a strong score) and a clear lead over the
@@ -163,6 +163,7 @@ class Responder:
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
         self._related: dict[str, tuple[Entry, ...]] = {}
         self._own_phrasings: dict[str, list[str]] = {}
+        self._phrasing_subjects: dict[str, set[frozenset[str]]] = {}
 
     def attach_meaning(self, semantic: ClosenessFactory | None, opinion: OpinionFactory | None = None) -> None:
         """Matches on meaning too from now on (or on words alone, for None), with a second opinion if given."""
@@ -182,7 +183,7 @@ class Responder:
     def __getstate__(self) -> dict:
         # What words alone build is kept between runs (bot/prepared.py); meaning is attached again after loading.
         return {**self.__dict__, "semantic": None, "closeness": None, "opinion": None, "second_opinion": None,
-                "_related": {}, "_own_phrasings": {}}
+                "_related": {}, "_own_phrasings": {}, "_phrasing_subjects": {}}
 
     def reply_to(self, text: str) -> Reply:
         intent = classify_small_talk(text)
@@ -237,11 +238,23 @@ class Responder:
         """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
         else: see scope.py), so that it must not be answered with it."""
         _, topical = self.matcher.weigh_query(text)
-        if not is_beyond(text, set(topical), self._subjects[entry.id], self.matcher.is_about(entry, topical)):
+        if not is_beyond(text, self.is_its_subject(text, entry), self.matcher.is_about(entry, topical)):
             return False
         # The team wrote (or taught) this very question into the entry: it is about it. Checked last, as it costs
         # the most.
         return not is_own_phrasing(text, self.own_phrasings(entry))
+
+    def is_its_subject(self, text: str, entry: Entry) -> bool:
+        """Whether all that `text` names is what `entry` itself is: named by its question, label and id together,
+        or exactly what one of its phrasings names ("what is an idempotency key" and the alias "idempotency key").
+        "what is redis" is not the caching entry's subject, though it tags redis and an alias compares it."""
+        asked = self.matcher.asked_terms(text)
+        if asked <= self._subjects[entry.id]:
+            return True
+        if entry.id not in self._phrasing_subjects:
+            self._phrasing_subjects[entry.id] = {frozenset(self.matcher.asked_terms(phrasing))
+                                                 for phrasing in (entry.question, entry.label, *entry.aliases)}
+        return asked in self._phrasing_subjects[entry.id]
 
     def reads_not_ours(self, text: str, candidate: Candidate, not_ours: float) -> bool:
         """Whether the transformer finds `text` (`not_ours` close to a message not for the bot) closer to such a
@@ -250,9 +263,7 @@ class Responder:
         if self.second_opinion is None or not is_not_ours(not_ours, candidate.opinion):
             return False
         entry = candidate.entry
-        # Word for word, all but a few words: token sets (scope's check) would also count a long message that merely
-        # contains a short alias.
-        return not is_own_phrasing(text, self.own_phrasings(entry), fuzz.token_sort_ratio, NEAR_OWN_PHRASING)
+        return not is_own_phrasing(text, self.own_phrasings(entry))
 
     def own_phrasings(self, entry: Entry) -> list[str]:
         """The entry's question and aliases as is_own_phrasing compares them; prepared once per entry."""
@@ -288,11 +299,12 @@ class Responder:
         return tuple(item for item in chosen if item.id != entry.id)[:MAX_RELATED]
 
 
-def is_own_phrasing(text: str, phrasings: list[str], scorer=fuzz.token_set_ratio, cutoff: float = OWN_PHRASING) -> bool:
+def is_own_phrasing(text: str, phrasings: list[str]) -> bool:
     """`text` is, near enough word for word, one of an entry's `phrasings` (its question and aliases, prepared by
     rapidfuzz's default_process): a team's own entry ("Who is on call this week?") or a phrasing it taught
     answers even what looks like a team look-up."""
-    return process.extractOne(utils.default_process(text), phrasings, scorer=scorer, score_cutoff=cutoff) is not None
+    return process.extractOne(utils.default_process(text), phrasings, scorer=fuzz.token_sort_ratio,
+                              score_cutoff=OWN_PHRASING) is not None
 
 
 def is_confident(matches: list[Match]) -> bool:

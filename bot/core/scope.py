@@ -29,7 +29,7 @@ _PERSON = re.compile(r"(?:(?:^|[.?!,;:]\s*)(?:so |and |but |ok |hey |also |then 
                      r"|^\s*did (?:anyone|anybody|someone|somebody)\b")
 # Advice asks for what one ought to do, so it is knowledge even with "our" in it ("where should we keep secrets").
 _ADVICE = re.compile(r"\b(?:should|shall|would|could|can|must|ought|need|needs|worth|best|better|recommended|"
-                     r"makes? sense|overkill|useful|necessary|appropriate|good idea|to (?:use|do|pick|choose|put|"
+                     r"makes? sense|overkill|useful|necessary|appropriate|good idea|right (?:tool|choice|call|way|fit|move|approach)|to (?:use|do|pick|choose|put|"
                      r"store|add|run|split|go))\b|\b(?:when|where|which|who) to\b|\bwho (?:is )?right\b"
                      r"|\bwhere (?:do|should|can|would) (?:i|we|you) (?:even |ever |best )?(?:start|begin)\b")
 # A day on the calendar, not a habit ("every friday" is how a system behaves, not when a meeting is).
@@ -65,15 +65,15 @@ _COMPARISON = re.compile(r"\b(?:faster|slower|better|worse|easier|harder) than\b
                          r"^\s*(?:is|should (?:i|we) (?:use|learn|pick))?\s*[a-z0-9.+#-]+ or [a-z0-9.+#-]+\s*\??\s*$")
 
 
-def is_beyond(text: str, topical: set[str], subject: set[str], is_about: bool) -> bool:
-    """Whether an entry must not answer `text`: a team look-up; a tool's manual; a definition of something the
-    entry's subject (the terms of its question, label and id) does not wholly name ("what is a kubernetes pod" is
-    not defined by an entry about choosing between Kubernetes and EC2); a comparison of things the entry is not
-    about. `topical` are the question's topical terms, `is_about` whether the entry is about any of them."""
+def is_beyond(text: str, is_its_subject: bool, is_about: bool) -> bool:
+    """Whether an entry must not answer `text`: a team look-up; a tool's manual; a definition of something that is
+    not the entry's own subject (`is_its_subject`: "what is a kubernetes pod" is not defined by an entry about
+    choosing between Kubernetes and EC2); a comparison of things the entry is not about (`is_about`: whether the
+    entry is about any of the question's topical terms)."""
     if is_team_lookup(text) or is_tool_manual(text):
         return True
     if is_definition(text):
-        return not topical <= subject
+        return not is_its_subject
     return is_comparison(text) and not is_about
 
 
