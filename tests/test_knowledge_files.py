@@ -106,6 +106,23 @@ def test_extra_knowledge_is_answered_beside_the_starter_pack(tmp_path):
     assert knowledge.get("on-call-rota").answer == ("Check the PagerDuty schedule", "Ask in the ops channel")
 
 
+def test_examples_in_an_entry_or_in_a_file_of_their_own_are_kept_and_an_unknown_id_is_named(tmp_path):
+    (tmp_path / "team.yaml").write_text(
+        "entries:\n  - id: ledger-export\n    question: How do I export the ledger for finance?\n    answer: x\n"
+        "    examples: [the accountants want march's transactions as a spreadsheet]\n")
+    (tmp_path / "team-examples.yaml").write_text(
+        "examples:\n  ledger-export: [finance asked for a csv of every payment]\n"
+        "  make-idempotent: [a customer tapped pay twice and paid twice]\n")
+    knowledge = load_knowledge([shipped_folder(), tmp_path])
+    assert knowledge.get("ledger-export").examples == ("the accountants want march's transactions as a spreadsheet",
+                                                       "finance asked for a csv of every payment")
+    assert knowledge.get("make-idempotent").examples[-1] == "a customer tapped pay twice and paid twice"
+    (tmp_path / "more.yaml").write_text("examples:\n  no-such-entry: [anything]\n  ledger-export: [3]\n")
+    assert problems_in(tmp_path) == [
+        f"{tmp_path / 'more.yaml'}: entry 'ledger-export': examples: must be a list of non-empty strings",
+        "knowledge: entry 'no-such-entry': examples: names unknown id 'no-such-entry'"]
+
+
 def test_an_alias_bomb_is_refused_by_kb_check_in_well_under_a_second(tmp_path):
     repeated = ", ".join(["*a"] * 200_000)
     (tmp_path / "bomb.yaml").write_text(

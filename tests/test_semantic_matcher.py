@@ -55,6 +55,24 @@ def test_suggestions_come_from_meaning_as_well_as_words(knowledge):
     assert fused.status == SUGGEST and "when-cache" in [match.entry.id for match in fused.suggestions]
 
 
+def test_an_example_lends_its_entry_its_meaning_but_not_its_words(tmp_path):
+    entry = ("entries:\n  - id: ledger-export\n    question: How do I export the ledger for finance?\n"
+             "    answer: Run the ledger export job; it writes one row per posting.\n")
+    example = "    examples: [the accountants want every transaction from march as a spreadsheet before the audit]\n"
+    question = "accountants spreadsheet audit march"
+
+    def first_ids(text: str) -> tuple[str, str | None]:
+        """The word matcher's first entry, and the fused reply's answer or first suggestion."""
+        (tmp_path / "team.yaml").write_text(text)
+        knowledge = load_knowledge([shipped_folder(), tmp_path])
+        reply = Responder(knowledge, closeness_for).reply_to(question)
+        first = reply.entry or (reply.suggestions[0].entry if reply.suggestions else None)
+        return Responder(knowledge).matcher.rank(question, limit=1)[0].entry.id, first and first.id
+
+    assert first_ids(entry)[1] != "ledger-export"
+    assert first_ids(entry + example) == (first_ids(entry)[0], "ledger-export")
+
+
 def test_the_lexical_matcher_loads_no_model(tmp_path):
     script = ("import sys; from bot.config import load_settings; from bot.wiring import build_responder; "
               "reply = build_responder(load_settings(env_file=None)).reply_to('how do I scale a backend'); "

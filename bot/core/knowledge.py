@@ -10,7 +10,7 @@ MAX_LABEL_CHARS = 75
 # An id travels in Discord's 100-character custom_id ("bb:vote:<question id>:not_helpful:<id>") and Slack values.
 MAX_ID_CHARS = 60
 # Caps that keep a broken or hostile file from taking minutes and gigabytes to index; kb check reports them.
-MAX_LIST_ITEMS = 300          # aliases, tags, related ids or answer points in one entry
+MAX_LIST_ITEMS = 300          # aliases, examples, tags, related ids or answer points in one entry
 MAX_TEXT_CHARS = 20_000       # one question, alias, tag or answer point
 MAX_TOTAL_CHARS = 20_000_000  # everything indexed, over all files
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -23,6 +23,9 @@ class Entry:
     answer: tuple[str, ...]
     is_list: bool = False
     aliases: tuple[str, ...] = ()
+    # Questions people asked in their own words that the entry answers: compared by meaning, never word for word
+    # (a story's every word would otherwise count as the entry's).
+    examples: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     label: str = ""
@@ -137,7 +140,7 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
     elif len(entry_id) > MAX_ID_CHARS:
         problems.append(Problem(file, where, "id", f"is longer than {MAX_ID_CHARS} characters, which buttons cannot "
                                                    "carry"))
-    known = {"id", "question", "answer", "aliases", "tags", "related", "label", "source", "intents"}
+    known = {"id", "question", "answer", "aliases", "examples", "tags", "related", "label", "source", "intents"}
     for name in sorted(set(raw) - known, key=str):  # YAML keys may be numbers, dates or null beside text
         problems.append(Problem(file, where, str(name), f"is not a known field (known: {', '.join(sorted(known))})"))
     question = _required_text(raw, "question", file, where, problems)
@@ -152,6 +155,7 @@ def parse_entry(raw, file: str, position: int, problems: list[Problem]) -> Entry
         answer=answer,
         is_list=is_list,
         aliases=_text_list(raw.get("aliases"), file, where, "aliases", problems),
+        examples=_text_list(raw.get("examples"), file, where, "examples", problems),
         tags=_text_list(raw.get("tags"), file, where, "tags", problems),
         related=_text_list(raw.get("related"), file, where, "related", problems),
         label=label.strip(),
@@ -183,27 +187,33 @@ def _link(value, file: str, where: str, problems: list[Problem]) -> str:
     return value.strip()
 
 
+# Mappings of entry ids to more texts for entries of any file, as a file may hold beside (or instead of) entries.
+PHRASING_FIELDS = ("aliases", "examples")
+
+
 def parse_document(data, file: str, problems: list[Problem]) -> tuple[list[Entry], dict]:
-    """A file's entries and its source; its `aliases` (more phrasings for entries of any file) go in the source."""
-    has_aliases = isinstance(data, dict) and "aliases" in data
-    if not isinstance(data, dict) or not isinstance(data.get("entries", [] if has_aliases else None), list):
+    """A file's entries and its source; its `aliases` and `examples` (more texts for entries of any file) go in the
+    source, as (text, entry id) pairs."""
+    mappings = [name for name in PHRASING_FIELDS if isinstance(data, dict) and name in data]
+    if not isinstance(data, dict) or not isinstance(data.get("entries", [] if mappings else None), list):
         problems.append(Problem(file, "", "entries", "the file must be a mapping with an 'entries' list"))
         return [], {}
     entries = [parse_entry(raw, file, position, problems) for position, raw in enumerate(data.get("entries", []), 1)]
     source = {key: data[key] for key in ("title", "source", "attribution") if isinstance(data.get(key), str)}
-    aliases = _parse_aliases(data.get("aliases"), file, problems) if has_aliases else []
-    return [entry for entry in entries if entry is not None], {"file": file, **source, "aliases": aliases}
+    phrasings = {name: _parse_phrasings(data[name], file, name, problems) if name in mappings else []
+                 for name in PHRASING_FIELDS}
+    return [entry for entry in entries if entry is not None], {"file": file, **source, **phrasings}
 
 
-def _parse_aliases(value, file: str, problems: list[Problem]) -> list[tuple[str, str]]:
-    """`aliases: {entry-id: [phrasing, ...]}`: phrasings for entries defined in any file (what `kb learned
-    --export` writes)."""
+def _parse_phrasings(value, file: str, name: str, problems: list[Problem]) -> list[tuple[str, str]]:
+    """`aliases: {entry-id: [phrasing, ...]}` (what `kb learned --export` writes) or `examples:` alike: texts for
+    entries defined in any file."""
     if not isinstance(value, dict):
-        problems.append(Problem(file, "", "aliases", "must map entry ids to lists of phrasings"))
+        problems.append(Problem(file, "", name, "must map entry ids to lists of phrasings"))
         return []
     found = []
     for entry_id, texts in value.items():
-        for text in _text_list(texts, file, f"'{entry_id}'", "aliases", problems):
+        for text in _text_list(texts, file, f"'{entry_id}'", name, problems):
             found.append((text, str(entry_id)))
     return found
 
@@ -233,15 +243,17 @@ def build_knowledge(documents: list[tuple[str, object]], problems: list[Problem]
         if source:
             sources.append(source)
     _check_links(entries, problems)
-    extra = [alias for source in sources for alias in source.pop("aliases", [])]
+    extra = {name: [pair for source in sources for pair in source.pop(name, [])] for name in PHRASING_FIELDS}
     links = {source["file"]: source["source"] for source in sources if _LINK.match(source.get("source", ""))}
     entries = [entry if entry.source or entry.origin not in links else replace(entry, source=links[entry.origin])
                for entry in entries]
     known = {entry.id for entry in entries}
-    for text, entry_id in extra:
-        if entry_id not in known:
-            problems.append(Problem("knowledge", f"'{entry_id}'", "aliases", f"names unknown id '{entry_id}'"))
-    total = sum(len(text) for entry in entries for text in (entry.question, *entry.answer, *entry.aliases, *entry.tags))
+    for name, pairs in extra.items():
+        for entry_id in dict.fromkeys(entry_id for _, entry_id in pairs if entry_id not in known):
+            problems.append(Problem("knowledge", f"'{entry_id}'", name, f"names unknown id '{entry_id}'"))
+    total = sum(len(text) for entry in entries
+                for text in (entry.question, *entry.answer, *entry.aliases, *entry.examples, *entry.tags))
+    total += sum(len(text) for pairs in extra.values() for text, _ in pairs)
     if total > MAX_TOTAL_CHARS:
         problems.append(Problem("knowledge", "", "", f"holds {total:,} characters; at most {MAX_TOTAL_CHARS:,} can be "
                                                      "indexed"))
@@ -249,13 +261,14 @@ def build_knowledge(documents: list[tuple[str, object]], problems: list[Problem]
         problems.append(Problem("knowledge", "", "", "no knowledge entries were found"))
     if problems:
         raise KnowledgeError(problems)
-    return with_aliases(KnowledgeBase(entries, sources), extra)[0]
+    knowledge = with_aliases(KnowledgeBase(entries, sources), extra["aliases"])[0]
+    return with_aliases(knowledge, extra["examples"], "examples")[0]
 
 
-def with_aliases(knowledge: KnowledgeBase,
-                 aliases: list[tuple[str, str]]) -> tuple[KnowledgeBase, list[tuple[str, str]]]:
-    """The knowledge with extra (phrasing, entry id) aliases added to their entries, and the ones whose entry is
-    no longer there, returned rather than dropped."""
+def with_aliases(knowledge: KnowledgeBase, aliases: list[tuple[str, str]],
+                 field_name: str = "aliases") -> tuple[KnowledgeBase, list[tuple[str, str]]]:
+    """The knowledge with extra (phrasing, entry id) aliases (or examples, by `field_name`) added to their entries,
+    and the ones whose entry is no longer there, returned rather than dropped."""
     extra: dict[str, list[str]] = {}
     orphans = []
     for text, entry_id in aliases:
@@ -265,6 +278,6 @@ def with_aliases(knowledge: KnowledgeBase,
             orphans.append((text, entry_id))
     if not extra:
         return knowledge, orphans
-    entries = [replace(entry, aliases=entry.aliases + tuple(extra[entry.id])) if entry.id in extra else entry
-               for entry in knowledge.entries]
+    entries = [replace(entry, **{field_name: getattr(entry, field_name) + tuple(extra[entry.id])})
+               if entry.id in extra else entry for entry in knowledge.entries]
     return KnowledgeBase(entries, knowledge.sources), orphans

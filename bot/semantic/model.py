@@ -46,8 +46,9 @@ class Model:
 
 
 def phrasing_groups(entries: list[Entry]) -> list[list[str]]:
-    """Each entry's phrasings: its question, label and aliases."""
-    return [[entry.question, *([entry.label] if entry.label else []), *entry.aliases] for entry in entries]
+    """Each entry's phrasings: its question, label, aliases and examples."""
+    return [[entry.question, *([entry.label] if entry.label else []), *entry.aliases, *entry.examples]
+            for entry in entries]
 
 
 def kept_vectors(cache: PreparedCache, kind: str, texts: list[str], model_folder: Path,
@@ -59,7 +60,7 @@ def kept_vectors(cache: PreparedCache, kind: str, texts: list[str], model_folder
 
 
 def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache) -> tuple[bytes, list[int]]:
-    """The vector of every entry's every phrasing (its question, label and aliases), as float32 rows one after
+    """The vector of every entry's every phrasing (its question, label, aliases and examples), as float32 rows one after
     another, and how many rows each entry has. When no earlier run kept them they are worked out with numpy
     (embedding.py), which is then imported."""
     groups = phrasing_groups(entries)
