@@ -50,12 +50,12 @@ class Blend:
 
 # Set on the seen question sets (README, "How matching works"): the weights, then the bars, best answered right for the
 # fewest confidently wrong.
-FUSED = Blend(words=0.3, static=0.7, transformer=0.0, answer=0.575, suggest=0.45)
-WITH_TRANSFORMER = Blend(words=0.3, static=0.3, transformer=0.4, answer=0.5, suggest=0.4)
+FUSED = Blend(words=0.3, static=0.7, transformer=0.0, answer=0.625, suggest=0.45)
+WITH_TRANSFORMER = Blend(words=0.3, static=0.3, transformer=0.4, answer=0.525, suggest=0.4)
 # The first entry is answered when its fused score reaches the blend's bar this far ahead of the next...
 ANSWER_LEAD = 0.02
 # ... or when the word rules alone would answer it too, and it is first with at least this fused score.
-WORDS_AGREE = 0.45
+WORDS_AGREE = 0.5
 # Entries each model brings in as the nearest in meaning, beside the word matcher's.
 NEAREST = 5
 # No answer is given when the transformer finds the question at least this much closer to a message not for the
