@@ -234,13 +234,7 @@ class DiscordChat:
 
     async def shown_for(self, interaction: str) -> Seen:
         """The interaction's answer: its own message, or (when the bot deferred) the follow-up after it."""
-        before = len(self.server.messages)
-        callback = await self.server.callback_for(interaction)
-        if callback["type"] == 5:
-            await self.server.wait_until(lambda: len(self.server.messages) > before)
-            return self.seen(self.server.messages[-1])
-        message = self.server.response_messages.get(interaction) or callback.get("data", {})
-        return self.seen(message)
+        return self.seen(await self.server.answer_for(interaction))
 
     def seen(self, message: dict) -> Seen:
         words = [message.get("content") or ""]

@@ -45,6 +45,9 @@ class DiscordStandIn(DiscordGateway):
         self.callback_attempts: dict[str, int] = {}
         self.answered_at: dict[str, float] = {}
         self.response_messages: dict[str, dict] = {}
+        # What followed a deferred ("thinking...") callback, by interaction: the answer the person finally sees.
+        self.followups: dict[str, list[dict]] = {}
+        self._interaction_of_token: dict[str, str] = {}
         self.commands: dict[str, list[dict]] = {}
         self.rate_limits: list[tuple[str, re.Pattern, float]] = []
         self.refused_channels: dict[str, tuple[int, dict]] = {}
@@ -219,6 +222,7 @@ class DiscordStandIn(DiscordGateway):
         if time.monotonic() - self.dispatched_at.get(interaction, time.monotonic()) > ACK_SECONDS:
             return as_json({"message": "Unknown interaction", "code": 10062}, status=404)
         self.callbacks[interaction] = body
+        self._interaction_of_token[token] = interaction
         self.answered_at[interaction] = time.monotonic()
         message = self._store_message(str(CHANNEL_ID), data) if body.get("type") == 4 else None
         if message:
@@ -233,7 +237,18 @@ class DiscordStandIn(DiscordGateway):
         problems = problems_with_message(body)
         if problems:
             return bad_form_body(problems)
-        return as_json(self._store_message(str(CHANNEL_ID), body))
+        message = self._store_message(str(CHANNEL_ID), body)
+        if token in self._interaction_of_token:
+            self.followups.setdefault(self._interaction_of_token[token], []).append(message)
+        return as_json(message)
+
+    async def answer_for(self, interaction: str) -> dict:
+        """The message that answers an interaction, as the person sees it: the callback's own, or, when the bot
+        deferred it ("thinking..."), the followup that came after."""
+        callback = await self.callback_for(interaction)
+        if callback.get("type") == 5:
+            return (await self.wait_until(lambda: self.followups.get(interaction)))[0]
+        return self.response_messages.get(interaction) or callback.get("data", {})
 
     def button_ids(self, message: dict) -> list[str]:
         return [button["custom_id"] for row in message["components"] for button in row["components"]

@@ -63,3 +63,16 @@ async def test_failed_command_still_answers_with_an_apology(discord_client, disc
     callback = await discord_server.callback_for(asked)
     assert callback["data"]["flags"] & EPHEMERAL
     assert callback["data"]["embeds"][0]["description"].startswith("Sorry, something went wrong")
+
+
+async def test_an_answer_slower_than_half_a_second_is_deferred_then_followed_up(discord_client, discord_server,
+                                                                                 discord_bot, monkeypatch):
+    from bot.adapters.discord import render
+
+    monkeypatch.setattr(render, "DEFER_AFTER", 0.0)  # every answer counts as slow: the deferral path is taken
+    entry = discord_bot.responder.knowledge.get("when-cache")
+    asked = await discord_server.ask(entry.question)
+    assert (await discord_server.callback_for(asked))["type"] == 5  # "thinking..." within Discord's 3 seconds
+    answer = await discord_server.answer_for(asked)
+    assert [embed["title"] for embed in answer["embeds"]] == [entry.question]
+    assert discord_server.followups[asked] == [answer]

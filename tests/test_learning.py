@@ -95,8 +95,8 @@ async def test_a_running_serve_picks_up_teaching_and_edits_and_survives_a_broken
                                                    stderr=asyncio.subprocess.DEVNULL)
 
     async def title_of_answer(question: str) -> str:
-        callback = await server.callback_for(await server.ask(question))
-        return callback["data"]["embeds"][0].get("title", "")
+        answer = await server.answer_for(await server.ask(question))  # deferred, when a reload keeps it waiting
+        return answer["embeds"][0].get("title", "") if answer["embeds"] else ""
 
     async def eventually(question: str, title: str) -> bool:
         for _ in range(60):
@@ -168,8 +168,8 @@ async def test_a_running_serve_names_a_list_id_a_symlink_loop_and_an_unlistable_
         return notice
 
     async def title_of_answer(question: str) -> str:
-        callback = await server.callback_for(await server.ask(question))
-        return callback["data"]["embeds"][0].get("title", "")
+        answer = await server.answer_for(await server.ask(question))  # deferred, when a reload keeps it waiting
+        return answer["embeds"][0].get("title", "") if answer["embeds"] else ""
 
     try:
         await server.wait_until(lambda: server.identifies, timeout=30)
