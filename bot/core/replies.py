@@ -155,15 +155,12 @@ class Responder:
         self._headlines = {entry.id: entry_terms(" ".join((entry.question, entry.label, *entry.tags,
                                                            entry.id.replace("-", " "))))
                            for entry in self.knowledge.entries}
-        # What each entry itself is, as a definition asks for it: its question, label and id. A tag names what it
-        # touches ("redis" on the caching entry), which is not what it defines.
-        self._subjects = {entry.id: entry_terms(" ".join((entry.question, entry.label, entry.id.replace("-", " "))))
-                          for entry in self.knowledge.entries}
         self.topics = tuple(tag for tag, _ in Counter(
             tag for entry in self.knowledge.entries for tag in entry.tags).most_common(8))
         self._related: dict[str, tuple[Entry, ...]] = {}
         self._own_phrasings: dict[str, list[str]] = {}
-        self._phrasing_subjects: dict[str, set[frozenset[str]]] = {}
+        # What each entry itself is, as a definition asks for it (see is_its_subject); worked out once per entry.
+        self._subjects: dict[str, tuple[set[str], set[frozenset[str]]]] = {}
 
     def attach_meaning(self, semantic: ClosenessFactory | None, opinion: OpinionFactory | None = None) -> None:
         """Matches on meaning too from now on (or on words alone, for None), with a second opinion if given."""
@@ -183,7 +180,7 @@ class Responder:
     def __getstate__(self) -> dict:
         # What words alone build is kept between runs (bot/prepared.py); meaning is attached again after loading.
         return {**self.__dict__, "semantic": None, "closeness": None, "opinion": None, "second_opinion": None,
-                "_related": {}, "_own_phrasings": {}, "_phrasing_subjects": {}}
+                "_related": {}, "_own_phrasings": {}, "_subjects": {}}
 
     def reply_to(self, text: str) -> Reply:
         intent = classify_small_talk(text)
@@ -238,7 +235,7 @@ class Responder:
         """Whether `text` only shares words with `entry` (a team look-up, a definition or comparison of something
         else: see scope.py), so that it must not be answered with it."""
         _, topical = self.matcher.weigh_query(text)
-        if not is_beyond(text, self.is_its_subject(text, entry), self.matcher.is_about(entry, topical)):
+        if not is_beyond(text, lambda: self.is_its_subject(text, entry), self.matcher.is_about(entry, topical)):
             return False
         # The team wrote (or taught) this very question into the entry: it is about it. Checked last, as it costs
         # the most.
@@ -247,14 +244,15 @@ class Responder:
     def is_its_subject(self, text: str, entry: Entry) -> bool:
         """Whether all that `text` names is what `entry` itself is: named by its question, label and id together,
         or exactly what one of its phrasings names ("what is an idempotency key" and the alias "idempotency key").
-        "what is redis" is not the caching entry's subject, though it tags redis and an alias compares it."""
+        A tag names what an entry touches, not what it is: "what is redis" is not the caching entry's subject, though
+        it tags redis and an alias sets redis beside memcached."""
+        if entry.id not in self._subjects:
+            named = entry_terms(" ".join((entry.question, entry.label, entry.id.replace("-", " "))))
+            self._subjects[entry.id] = named, {frozenset(self.matcher.asked_terms(phrasing))
+                                               for phrasing in (entry.question, entry.label, *entry.aliases)}
+        named, phrasings = self._subjects[entry.id]
         asked = self.matcher.asked_terms(text)
-        if asked <= self._subjects[entry.id]:
-            return True
-        if entry.id not in self._phrasing_subjects:
-            self._phrasing_subjects[entry.id] = {frozenset(self.matcher.asked_terms(phrasing))
-                                                 for phrasing in (entry.question, entry.label, *entry.aliases)}
-        return asked in self._phrasing_subjects[entry.id]
+        return asked <= named or asked in phrasings
 
     def reads_not_ours(self, text: str, candidate: Candidate, not_ours: float) -> bool:
         """Whether the transformer finds `text` (`not_ours` close to a message not for the bot) closer to such a

@@ -14,6 +14,7 @@ None of these is ever answered; the matcher may still offer its suggestions.
 """
 
 import re
+from collections.abc import Callable
 
 from .text import normalise
 
@@ -29,8 +30,9 @@ _PERSON = re.compile(r"(?:(?:^|[.?!,;:]\s*)(?:so |and |but |ok |hey |also |then 
                      r"|^\s*did (?:anyone|anybody|someone|somebody)\b")
 # Advice asks for what one ought to do, so it is knowledge even with "our" in it ("where should we keep secrets").
 _ADVICE = re.compile(r"\b(?:should|shall|would|could|can|must|ought|need|needs|worth|best|better|recommended|"
-                     r"makes? sense|overkill|useful|necessary|appropriate|good idea|right (?:tool|choice|call|way|fit|move|approach)|to (?:use|do|pick|choose|put|"
-                     r"store|add|run|split|go))\b|\b(?:when|where|which|who) to\b|\bwho (?:is )?right\b"
+                     r"makes? sense|overkill|useful|necessary|appropriate|good idea|right (?:tool|choice|call|way|fit|"
+                     r"move|approach)|to (?:use|do|pick|choose|put|store|add|run|split|go))\b"
+                     r"|\b(?:when|where|which|who) to\b|\bwho (?:is )?right\b"
                      r"|\bwhere (?:do|should|can|would) (?:i|we|you) (?:even |ever |best )?(?:start|begin)\b")
 # A day on the calendar, not a habit ("every friday" is how a system behaves, not when a meeting is).
 _DAY = r"(?<!every )(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -65,15 +67,15 @@ _COMPARISON = re.compile(r"\b(?:faster|slower|better|worse|easier|harder) than\b
                          r"^\s*(?:is|should (?:i|we) (?:use|learn|pick))?\s*[a-z0-9.+#-]+ or [a-z0-9.+#-]+\s*\??\s*$")
 
 
-def is_beyond(text: str, is_its_subject: bool, is_about: bool) -> bool:
+def is_beyond(text: str, is_its_subject: Callable[[], bool], is_about: bool) -> bool:
     """Whether an entry must not answer `text`: a team look-up; a tool's manual; a definition of something that is
-    not the entry's own subject (`is_its_subject`: "what is a kubernetes pod" is not defined by an entry about
-    choosing between Kubernetes and EC2); a comparison of things the entry is not about (`is_about`: whether the
-    entry is about any of the question's topical terms)."""
+    not the entry's own subject (`is_its_subject()`, asked only of a definition: "what is a kubernetes pod" is not
+    defined by an entry about choosing between Kubernetes and EC2); a comparison of things the entry is not about
+    (`is_about`: whether the entry is about any of the question's topical terms)."""
     if is_team_lookup(text) or is_tool_manual(text):
         return True
     if is_definition(text):
-        return not is_its_subject
+        return not is_its_subject()
     return is_comparison(text) and not is_about
 
 

@@ -92,8 +92,6 @@ STOP_WORDS = frozenset(
 # "what does this mean" or "who broke it" never looks like a strong match on their account. Question words are
 # here rather than among the stop words because "why" and "how" tell "why observability" from "how to
 # implement observability".
-# Said in passing, before or inside a question ("wait, what does idempotent mean"): never what it asks about.
-INTERJECTIONS = frozenset("wait ok okay hey hmm um uh btw lol".split())
 GENERIC_WORDS = frozenset(
     """
     problem problems issue issues mean means meaning everyone everybody because broke broken break breaks
@@ -109,6 +107,9 @@ GENERIC_WORDS = frozenset(
     how why when what explain meaning making
     """.split()
 )
+
+# Said in passing, before or inside a question ("wait, what does idempotent mean"): never what it asks about.
+INTERJECTIONS = frozenset("wait ok okay hey hmm um uh btw lol".split())
 
 # Everyday phrases for one idea, read as a single word before the words are split.
 PHRASES = {"at the same time": "concurrently", "at once": "concurrently"}
