@@ -9,12 +9,16 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bot.core.knowledge import with_aliases
 from bot.core.replies import ANSWERED, SUGGEST, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
 from bot.semantic import closeness_for
 from bot.semantic.embedding import MODEL_FOLDER, Embedder
+from bot.semantic.index import SemanticIndex
+from bot.semantic.model import phrasing_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = str(Path(sys.executable).parent / "backend-bot")
@@ -134,3 +138,13 @@ def test_a_words_answer_that_meaning_alone_cannot_beat_is_settled_without_compar
             assert (full[0].entry.id, round(full[0].fused, 6)) == (quick[0].entry.id, round(quick[0].fused, 6))
             settled += 1
     assert settled > 20  # the shortcut is taken often enough to matter
+
+
+def test_a_reload_embeds_only_a_taught_phrasing_and_the_vectors_match_a_full_build(knowledge):
+    embedder = Embedder()
+    SemanticIndex(knowledge.entries, embedder)
+    taught = with_aliases(knowledge, [("the nightly export keeps timing out", "scale-backend")])[0]
+    texts = [text for group in phrasing_groups(taught.entries) for text in group]
+    assert [text for text in texts if text not in embedder.phrasings.vectors] == ["the nightly export keeps timing out"]
+    rebuilt = SemanticIndex(taught.entries, embedder)
+    assert np.array_equal(rebuilt.vectors, Embedder(embedder.model).embed(texts))

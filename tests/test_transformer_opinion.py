@@ -114,7 +114,7 @@ def test_a_taught_phrasing_is_embedded_alone_and_the_vectors_match_a_full_build(
     SecondOpinion(knowledge.entries, model)
     taught = with_aliases(knowledge, [("the nightly export keeps timing out", "scale-backend")])[0]
     texts = [text for group in phrasing_groups(taught.entries) for text in group]
-    missing = [text for text in texts if text not in model._phrasings]
+    missing = [text for text in texts if text not in model.phrasings.vectors]
     assert missing == ["the nightly export keeps timing out"]
     rebuilt = SecondOpinion(taught.entries, model)
     assert np.array_equal(rebuilt.vectors, Transformer().embed(texts))

@@ -4,12 +4,33 @@ The model is a model2vec distillation of all-MiniLM-L6-v2 (see build_model.py): 
 so a text's vector is the mean of its tokens' vectors, scaled to length 1. No torch, no transformer at run time.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .model import MODEL_FOLDER, Model
 # Texts embedded at once when indexing: the token rows of 10,000 entries' phrasings gathered in one go would take
 # over half a gigabyte; in slices of this many they take a few megabytes, at the same speed.
 BATCH = 1_000
+
+
+class KnownPhrasings:
+    """The vectors of the knowledge's phrasings as last built, by text: a rebuild after a phrasing is taught or a file
+    is edited embeds only the texts the last knowledge did not have, not all of them again. A text's vector does not
+    depend on the texts embedded beside it, so the rows are the same as a full build's. Only the current knowledge's
+    are kept."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], dimensions: int):
+        self._embed, self.dimensions = embed, dimensions
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [text for text in dict.fromkeys(texts) if text not in self.vectors]
+        known = {**self.vectors, **dict(zip(missing, self._embed(missing)))} if missing else self.vectors
+        return np.array([known[text] for text in texts], dtype=np.float32).reshape(len(texts), self.dimensions)
+
+    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
+        self.vectors = dict(zip(texts, vectors))
 
 
 class Embedder:
@@ -20,6 +41,7 @@ class Embedder:
         self.table = np.frombuffer(table.buffer, dtype="<f2" if table.kind == "F16" else "<f4").reshape(
             table.rows, table.dimensions)
         self.dimensions = table.dimensions
+        self.phrasings = KnownPhrasings(self.embed, self.dimensions)
 
     def embed_one(self, text: str) -> np.ndarray:
         """The vector of one text: a question as it arrives (the batch path costs more for a single text)."""

@@ -28,8 +28,10 @@ class SemanticIndex:
         self.embedder = embedder
         # A reply may ask about one question more than once (to check an answer, then to rank suggestions).
         self._embedded = lru_cache(maxsize=16)(embedder.embed_one)
-        data, counts = phrasing_vectors(entries, embedder.model, cache)
+        # Embedded anew, after a reload, are only the phrasings the knowledge before did not have.
+        data, counts, texts = phrasing_vectors(entries, embedder.model, cache, embedder.phrasings.embed)
         self.vectors = np.frombuffer(data, dtype="<f4").reshape(-1, embedder.dimensions)
+        embedder.phrasings.remember(texts, self.vectors)
         self.counts = counts = np.array(counts, dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
         self.size = len(entries)

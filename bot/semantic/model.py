@@ -59,16 +59,18 @@ def kept_vectors(cache: PreparedCache, kind: str, texts: list[str], model_folder
     return cache.get(kind, key, lambda: embed(texts).astype("<f4").tobytes())
 
 
-def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache) -> tuple[bytes, list[int]]:
-    """The vector of every entry's every phrasing (its question, label, aliases and examples), as float32 rows one after
-    another, and how many rows each entry has. When no earlier run kept them they are worked out with numpy
-    (embedding.py), which is then imported."""
+def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache,
+                     embed: Callable[[list[str]], "np.ndarray"] | None = None) -> tuple[bytes, list[int], list[str]]:
+    """The vector of every entry's every phrasing (its question, label, aliases and examples), as float32 rows one
+    after another, how many rows each entry has, and the phrasings. When no earlier run kept them they are worked out
+    with `embed`, by default with numpy (embedding.py), which is then imported."""
     groups = phrasing_groups(entries)
 
-    def embed(texts: list[str]) -> "np.ndarray":
+    def embed_all(texts: list[str]) -> "np.ndarray":
         from .embedding import Embedder
 
         return Embedder(model).embed(texts)
 
     texts = [text for group in groups for text in group]
-    return kept_vectors(cache, "vectors", texts, MODEL_FOLDER, embed), [len(group) for group in groups]
+    data = kept_vectors(cache, "vectors", texts, MODEL_FOLDER, embed or embed_all)
+    return data, [len(group) for group in groups], texts

@@ -18,7 +18,7 @@ from .model import Model, phrasing_vectors
 class PlainIndex:
     def __init__(self, entries: list[Entry], model: Model, cache: PreparedCache = PreparedCache(None)):
         self.model = model
-        data, counts = phrasing_vectors(entries, model, cache)
+        data, counts, _ = phrasing_vectors(entries, model, cache)
         # Read in place: turning the rows into lists of floats first costs more than a question's comparisons.
         # The bytes are little-endian float32; a big-endian machine reads a swapped copy.
         values = memoryview(data).cast("f") if sys.byteorder == "little" else memoryview(_swapped(data))

@@ -19,6 +19,7 @@ from ..core.knowledge import Entry
 from ..prepared import PreparedCache
 from . import ModelError
 from .agreement import group_closeness
+from .embedding import KnownPhrasings
 from .model import kept_vectors, phrasing_groups
 from .wordpiece import WordPiece
 
@@ -54,9 +55,8 @@ class Transformer:
         except Exception as error:  # onnxruntime raises its own types for a missing or damaged file
             raise ModelError(f"cannot load the transformer {folder / 'model.onnx'}: {error}") from error
         self.dimensions = self.session.get_outputs()[0].shape[-1]
-        # The vectors of the knowledge's phrasings as last built: a phrasing taught in chat then costs one text,
-        # not the seconds of all of them. Only the current knowledge's are kept.
-        self._phrasings: dict[str, np.ndarray] = {}
+        # A phrasing taught in chat then costs one text, not the seconds of all of them.
+        self.phrasings = KnownPhrasings(self.embed, self.dimensions)
         self._not_ours: np.ndarray | None = None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -68,15 +68,6 @@ class Transformer:
             ids = np.array([[self.start, *self.tokenizer.ids(text[:MAX_CHARS])[:MAX_TOKENS - 2], self.end]])
             vectors[row] = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
         return vectors
-
-    def embed_phrasings(self, texts: list[str]) -> np.ndarray:
-        """`embed(texts)`, embedding only the texts the last knowledge (see `remember`) did not have."""
-        missing = [text for text in dict.fromkeys(texts) if text not in self._phrasings]
-        known = {**self._phrasings, **dict(zip(missing, self.embed(missing)))}
-        return np.array([known[text] for text in texts], dtype=np.float32).reshape(len(texts), self.dimensions)
-
-    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
-        self._phrasings = dict(zip(texts, vectors))
 
     def not_ours_vectors(self, cache: PreparedCache) -> np.ndarray:
         """The vectors of the messages not for the bot (not_ours_messages): worked out once per process, so that a
@@ -96,10 +87,10 @@ class SecondOpinion:
         self.model = model
         groups = phrasing_groups(entries)
         texts = [text for group in groups for text in group]
-        data = kept_vectors(cache, "transformer", texts, FOLDER, model.embed_phrasings)
+        data = kept_vectors(cache, "transformer", texts, FOLDER, model.phrasings.embed)
         self.vectors = np.frombuffer(data, dtype="<f4").reshape(len(texts), -1) if texts else None
         if self.vectors is not None:
-            model.remember(texts, self.vectors)
+            model.phrasings.remember(texts, self.vectors)
         self.counts = np.array([len(group) for group in groups], dtype=np.int64)
         self.not_ours = model.not_ours_vectors(cache)
         # A reply asks about one question more than once (to rank it, then to list suggestions).
