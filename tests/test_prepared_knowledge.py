@@ -37,7 +37,7 @@ def kept_files(tmp_path) -> list[str]:
 
 def test_a_second_ask_loads_the_kept_build_and_answers_the_same(ask, tmp_path):
     first = ask("our api falls over at peak, what do we do?")
-    assert kept_files(tmp_path) == ["responder", "vectors"]
+    assert kept_files(tmp_path) == ["profiles", "responder", "vectors"]
     second = ask("our api falls over at peak, what do we do?")
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert json.loads(second.stdout) == json.loads(first.stdout)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bot.core.knowledge import with_aliases
-from bot.core.fusion import (ANSWER_LEAD, FUSED, WITH_TRANSFORMER, WORDS_AGREE, Candidate, chosen, is_not_ours,
+from bot.core.fusion import (ANSWER_LEAD, FUSED, WITH_TRANSFORMER, Candidate, chosen, is_not_ours,
                              rank_candidates)
 from bot.core.replies import ANSWERED, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
@@ -41,7 +41,7 @@ def test_a_question_words_only_suggest_for_is_answered_with_the_transformer(ask,
     assert (answered["status"], answered["entry"]["id"]) == ("answered", "scale-backend")
     # Its vectors are kept beside the others, and a second run answers the same from them.
     assert sorted(path.name.split("-")[0] for path in (tmp_path / "cache").glob("*.pickle")) == [
-        "not", "responder", "transformer", "vectors"]  # "not-ours": the messages the veto compares with
+        "not", "profiles", "responder", "transformer", "vectors"]  # "not-ours": the messages the veto compares with
     assert ask("requests pile up and time out at rush hour", BOT_MATCHER="transformer")["status"] == "answered"
 
 
@@ -85,7 +85,7 @@ def test_the_first_candidate_is_answered_when_clearly_ahead_or_when_the_word_rul
     assert chosen(ranked(bar, bar - ANSWER_LEAD / 2), None, FUSED) is None  # not far enough ahead
     assert chosen(ranked(bar - 0.01, 0.1), None, FUSED) is None  # not high enough
     assert chosen(ranked(bar - 0.01, bar - 0.011), entries[0].id, FUSED).entry == entries[0]  # the words agree
-    assert chosen(ranked(WORDS_AGREE - 0.01, 0.1), entries[0].id, FUSED) is None  # but not on a weak score
+    assert chosen(ranked(FUSED.agree - 0.01, 0.1), entries[0].id, FUSED) is None  # but not on a weak score
     assert chosen(ranked(bar - 0.01, 0.1), entries[1].id, FUSED) is None  # the words would answer another entry
     assert chosen([], entries[0].id, FUSED) is None
 

@@ -39,23 +39,24 @@ OpinionFactory = Callable[[list[Entry]], SecondOpinion]
 @dataclass(frozen=True)
 class Blend:
     """How much each signal weighs in the fused score (they add up to 1; words count as score / 100), and the fused
-    scores at which an entry is answered and suggestions are offered."""
+    scores at which an entry is answered, at which the entry the word rules alone would answer is answered
+    (`agree`), and at which suggestions are offered."""
 
     words: float
     static: float
     transformer: float
     answer: float
+    agree: float
     suggest: float
 
 
 # Set on the seen question sets (README, "How matching works"): the weights, then the bars, best answered right for the
 # fewest confidently wrong.
-FUSED = Blend(words=0.3, static=0.7, transformer=0.0, answer=0.625, suggest=0.45)
-WITH_TRANSFORMER = Blend(words=0.3, static=0.3, transformer=0.4, answer=0.525, suggest=0.4)
-# The first entry is answered when its fused score reaches the blend's bar this far ahead of the next...
+FUSED = Blend(words=0.25, static=0.75, transformer=0.0, answer=0.6, agree=0.52, suggest=0.42)
+WITH_TRANSFORMER = Blend(words=0.25, static=0.3, transformer=0.45, answer=0.525, agree=0.48, suggest=0.4)
+# The first entry is answered when its fused score reaches the blend's bar this far ahead of the next, or when the
+# word rules alone would answer it too and it is first with the blend's `agree` score.
 ANSWER_LEAD = 0.02
-# ... or when the word rules alone would answer it too, and it is first with at least this fused score.
-WORDS_AGREE = 0.5
 # Entries each model brings in as the nearest in meaning, beside the word matcher's.
 NEAREST = 5
 # No answer is given when the transformer finds the question at least this much closer to a message not for the
@@ -126,7 +127,7 @@ def chosen(candidates: list[Candidate], words_choice: str | None, blend: Blend) 
     runner_up = candidates[1].fused if len(candidates) > 1 else 0.0
     if best.fused >= blend.answer and best.fused - runner_up >= ANSWER_LEAD:
         return best
-    if best.entry.id == words_choice and best.fused >= WORDS_AGREE:
+    if best.entry.id == words_choice and best.fused >= blend.agree:
         return best
     return None
 

@@ -8,7 +8,7 @@ import numpy as np
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
 from . import EXACT_UP_TO
-from .agreement import group_closeness
+from .agreement import group_closeness, group_with_profiles
 from .embedding import Embedder
 from .model import phrasing_vectors
 
@@ -29,10 +29,11 @@ class SemanticIndex:
         # A reply may ask about one question more than once (to check an answer, then to rank suggestions).
         self._embedded = lru_cache(maxsize=16)(embedder.embed_one)
         # Embedded anew, after a reload, are only the phrasings the knowledge before did not have.
-        data, counts, texts = phrasing_vectors(entries, embedder.model, cache, embedder.phrasings.embed)
-        self.vectors = np.frombuffer(data, dtype="<f4").reshape(-1, embedder.dimensions)
-        embedder.phrasings.remember(texts, self.vectors)
-        self.counts = counts = np.array(counts, dtype=np.int64)
+        phrasings = phrasing_vectors(entries, embedder.model, cache, embedder.phrasings.embed)
+        self.vectors = np.frombuffer(phrasings.vectors, dtype="<f4").reshape(-1, embedder.dimensions)
+        embedder.phrasings.remember(phrasings.texts, self.vectors)
+        self.profiles = np.frombuffer(phrasings.profiles, dtype="<f4").reshape(-1, embedder.dimensions + 1)
+        self.counts = counts = np.array(phrasings.counts, dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
         self.size = len(entries)
         self.rough = None
@@ -46,7 +47,8 @@ class SemanticIndex:
         query = self._embedded(text)
         if self.rough is None:
             # Few entries: comparing with every phrasing at once costs less than picking out the rows wanted.
-            best = group_closeness(self.vectors @ query, self.counts)
+            best = group_with_profiles(group_closeness(self.vectors @ query, self.counts),
+                                       self._profile_scores(self.profiles, query))
             if nearest >= self.size:
                 return {index: float(value) for index, value in enumerate(best.tolist())}
             closest = np.argpartition(-best, nearest)[:nearest].tolist() if nearest else []
@@ -68,4 +70,13 @@ class SemanticIndex:
         lengths = self.counts[wanted]
         segments = np.cumsum(lengths) - lengths
         rows = np.arange(lengths.sum()) + np.repeat(self.starts[wanted] - segments, lengths)
-        return group_closeness(self.vectors[rows] @ query, lengths)
+        return group_with_profiles(group_closeness(self.vectors[rows] @ query, lengths),
+                                   self._profile_scores(self.profiles[wanted], query))
+
+    @staticmethod
+    def _profile_scores(profiles: np.ndarray, query: np.ndarray) -> np.ndarray | float:
+        """The entries' profile scores (profile.py); 0 for a text without a known token, which points nowhere (its
+        scores would be the fit's constants alone)."""
+        if not query.any():
+            return 0.0
+        return profiles[:, :-1] @ query + profiles[:, -1]

@@ -4,6 +4,7 @@ worked out without numpy, for a one-off command that asks one question and shoul
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,11 +60,22 @@ def kept_vectors(cache: PreparedCache, kind: str, texts: list[str], model_folder
     return cache.get(kind, key, lambda: embed(texts).astype("<f4").tobytes())
 
 
+@dataclass(frozen=True)
+class Phrasings:
+    """Every entry's every phrasing (its question, label, aliases and examples), one after another (`texts`), how
+    many each entry has (`counts`), their vectors and the entries' profiles (profile.py), each as float32 rows one
+    after another."""
+
+    texts: list[str]
+    counts: list[int]
+    vectors: bytes
+    profiles: bytes
+
+
 def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache,
-                     embed: Callable[[list[str]], "np.ndarray"] | None = None) -> tuple[bytes, list[int], list[str]]:
-    """The vector of every entry's every phrasing (its question, label, aliases and examples), as float32 rows one
-    after another, how many rows each entry has, and the phrasings. When no earlier run kept them they are worked out
-    with `embed`, by default with numpy (embedding.py), which is then imported."""
+                     embed: Callable[[list[str]], "np.ndarray"] | None = None) -> Phrasings:
+    """The entries' Phrasings. When no earlier run kept the vectors and profiles they are worked out with numpy,
+    which is then imported; the vectors with `embed`, by default the static model's (embedding.py)."""
     groups = phrasing_groups(entries)
 
     def embed_all(texts: list[str]) -> "np.ndarray":
@@ -71,6 +83,17 @@ def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache,
 
         return Embedder(model).embed(texts)
 
+    def fit(vectors: bytes) -> bytes:
+        import numpy as np
+
+        from .profile import fit_profiles
+
+        rows = np.frombuffer(vectors, dtype="<f4").reshape(-1, model.dimensions)
+        return fit_profiles(rows, np.array(counts, dtype=np.int64)).astype("<f4").tobytes()
+
     texts = [text for group in groups for text in group]
+    counts = [len(group) for group in groups]
     data = kept_vectors(cache, "vectors", texts, MODEL_FOLDER, embed or embed_all)
-    return data, [len(group) for group in groups], texts
+    # The grouping is part of the key: the same texts split otherwise between entries fit other profiles.
+    key = "\n".join((repr(texts), repr(counts), code_fingerprint(PACKAGE / "semantic", MODEL_FOLDER)))
+    return Phrasings(texts, counts, data, cache.get("profiles", key, lambda: fit(data)))

@@ -12,32 +12,47 @@ from operator import mul
 
 from ..core.knowledge import Entry
 from ..prepared import PreparedCache
-from .agreement import entry_closeness
+from .agreement import entry_closeness, with_profile
 from .model import Model, phrasing_vectors
 
 
 class PlainIndex:
     def __init__(self, entries: list[Entry], model: Model, cache: PreparedCache = PreparedCache(None)):
         self.model = model
-        data, counts, _ = phrasing_vectors(entries, model, cache)
-        # Read in place: turning the rows into lists of floats first costs more than a question's comparisons.
-        # The bytes are little-endian float32; a big-endian machine reads a swapped copy.
-        values = memoryview(data).cast("f") if sys.byteorder == "little" else memoryview(_swapped(data))
+        phrasings = phrasing_vectors(entries, model, cache)
         width = model.dimensions
         self.groups: list[list[memoryview]] = []
         start = 0
-        for count in counts:
-            self.groups.append([values[row * width:(row + 1) * width] for row in range(start, start + count)])
+        rows = _rows(phrasings.vectors, width)
+        for count in phrasings.counts:
+            self.groups.append(rows[start:start + count])
             start += count
+        # Each entry's profile: its weights for the model's dimensions, then a constant (profile.py).
+        self.profiles = _rows(phrasings.profiles, width + 1)
 
     def closeness(self, text: str, among: Collection[int] = (), nearest: int = 5) -> dict[int, float]:
         if not self.groups:
             return {}
         query = self.model.vector(text)
         wanted = set(among) if nearest == 0 else range(len(self.groups))
-        best = {index: entry_closeness(sum(map(mul, query, row)) for row in self.groups[index]) for index in wanted}
+        best = {index: with_profile(entry_closeness(sum(map(mul, query, row)) for row in self.groups[index]),
+                                    self._profile_score(index, query)) for index in wanted}
         closest = heapq.nlargest(nearest, best, key=best.__getitem__) if nearest else []
         return {index: best[index] for index in {*closest, *among}}
+
+    def _profile_score(self, index: int, query: list[float]) -> float:
+        """The entry's profile score; 0 for a text without a known token, which points nowhere (as in index.py)."""
+        if not any(query):
+            return 0.0
+        profile = self.profiles[index]
+        return sum(map(mul, query, profile)) + profile[-1]
+
+
+def _rows(data: bytes, width: int) -> list[memoryview]:
+    """Float32 rows of `width`, read in place: turning them into lists of floats first costs more than a question's
+    comparisons. The bytes are little-endian; a big-endian machine reads a swapped copy."""
+    values = memoryview(data).cast("f") if sys.byteorder == "little" else memoryview(_swapped(data))
+    return [values[row * width:(row + 1) * width] for row in range(len(values) // width)] if width else []
 
 
 def _swapped(data: bytes) -> array:
