@@ -33,6 +33,10 @@ TEAM_LOOKUPS = [
     "is the CI pipeline broken for everyone or just me right now?",
     "does anyone know who owns the billing repo",
     "where are the grafana dashboards for payments",  # holds an alias's words ("grafana dashboards for the api")
+    "could you share the link to the incident postmortem doc",
+    "link to the on-call calendar pls",
+    "can somebody give me access to the billing bucket",
+    "pls dm me the redis connection string for staging",
 ]
 
 
@@ -119,6 +123,8 @@ def test_backend_questions_that_mention_the_team_or_ask_what_something_is_are_st
     "how do nodes agree on who's the leader without a single point of failure?",
     "works on my machine: is containerizing everything the fix, and when is it overkill",
     "what's the secret to scaling a backend",
+    "how do services share data without sharing a database",
+    "should the api give us back the whole object after an update",
 ])
 def test_a_condition_or_a_request_for_advice_is_not_mistaken_for_a_look_up(question):
     assert not is_team_lookup(question)

@@ -5,7 +5,9 @@ Three kinds of question look like backend questions to a word matcher and are no
   service", "when is the next release freeze", "what's our staging URL", "is the deploy meeting moved to
   friday"). Knowledge is general; it holds no names, dates or passwords. Such a question asks who, when, where,
   which or how many in the indicative ("is", "does", "did", not "should"), about something specific: ours, the
-  team's, this week's.
+  team's, this week's. So does a request to be handed one of the team's things ("can someone send me the vpn
+  config", "link to the checkout dashboard pls", "give me access to the prod cluster"): a person's task, not a
+  question for knowledge.
 - a definition or comparison whose subject is not what any entry is about ("what is nginx", "what is redis", "is
   python faster than go"): an entry that only mentions the word in passing, or tags it, is not its answer.
 - a page of a tool's manual ("how do I install kafka on my mac", "what does the -p flag do in docker run"): an entry
@@ -49,6 +51,10 @@ _OWN_VALUE = re.compile(r"\bwhat(?: is|s| are|re| was)? (?:(?:our|my|the team|th
                         r"budget|salary|deadline|date|schedule|agenda|room|office|channel|extension|version|"
                         r"headcount|name|secret|token|invite)\b(?! to\b)"
                         r"|\bwhat(?: is|s| are|re) (?:our|my) \w+(?: \w+)?\s*\??\s*$")
+# Asking to be handed something (sent, shared, given access, a link), not for knowledge: the ask opens a clause and
+# names what is wanted ("share state between services" is not one).
+_HANDED = re.compile(r"(?:^|[.?!,;:]\s*)(?:\w+ ){0,3}?(?:send|share|give|dm|forward|paste|post) (?:me|us) "
+                     r"(?:the|our|a|access|that)\b|^\s*(?:the )?links? (?:to|for)\b|\blinks? (?:to|for) (?:the|our|my)\b")
 _DEFINITION = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:(?:what is|whats|what are|define|explain|eli5)\s+(?:an? )?"
                          r"(?!(?:the|our|my|it|this|that|do|does|did|should|can|would|to|if|about|is|are)\b)"
                          r"[a-z0-9 .+#-]{1,40}?|what (?:an? )?[a-z0-9.+#-]+(?: [a-z0-9.+#-]+)?)\s*\??\s*$")
@@ -80,9 +86,10 @@ def is_beyond(text: str, is_its_subject: Callable[[], bool], is_about: bool) -> 
 
 
 def is_team_lookup(text: str) -> bool:
-    """A question for a fact of the team's own (who, when, where, which, how many; a password, a URL, a date)."""
+    """A question for a fact of the team's own (who, when, where, which, how many; a password, a URL, a date), or a
+    request to be handed one of its things."""
     plain = normalise(text)
-    if _OWN_VALUE.search(plain):
+    if _OWN_VALUE.search(plain) or _HANDED.search(plain):
         return True
     if _ADVICE.search(plain):
         return False
