@@ -80,8 +80,11 @@ def test_questions_outside_the_knowledge_are_never_answered(responder, question)
 @pytest.mark.parametrize("text, intent", [
     ("hi", "greeting"), ("Hello there!", "greeting"), ("thanks a lot", "thanks"), ("thank you!", "thanks"),
     ("help", "help"), ("what can you do?", "help"), ("   ", "empty"),
+    # Checking the bot is there is greeted back, not taken for a question about testing.
+    ("test", "greeting"), ("testing 1 2 3", "greeting"), ("test test, is this thing on?", "greeting"),
+    ("ping", "greeting"), ("testing testing, can anyone see this?", "greeting"),
 ])
-def test_greetings_and_thanks_get_a_friendly_reply_not_an_answer(responder, text, intent):
+def test_greetings_thanks_and_checks_get_a_friendly_reply_not_an_answer(responder, text, intent):
     reply = responder.reply_to(text)
     assert (reply.status, reply.intent, reply.entry) == (UNKNOWN, intent, None)
     assert reply.message

@@ -75,7 +75,11 @@ CANDIDATES = 10
 _GREETINGS = frozenset("hi hello hey hiya howdy yo morning evening afternoon greetings sup hola gm".split())
 _THANKS = frozenset("thanks thank thx ty cheers appreciated appreciate awesome great nice cool perfect".split())
 _HELP = frozenset("help commands usage".split())
-_SMALL_TALK_FILLER = frozenset("good there bot so much very lot all folks everyone again a you".split())
+# "test test, is this thing on?", "ping", "testing 1 2 3": checking that the bot is there, greeted back, not taken
+# for a question about testing.
+_CHECKS = frozenset("test testing ping".split())
+_SMALL_TALK_FILLER = frozenset("good there bot so much very lot all folks everyone anyone again a you me see hear "
+                               "1 2 3".split())
 
 
 @dataclass(frozen=True)
@@ -332,7 +336,7 @@ def classify_small_talk(text: str) -> str:
         return Intent.EMPTY
     if len(words) > 6:
         return ""
-    social = _GREETINGS | _THANKS | _HELP
+    social = _GREETINGS | _THANKS | _HELP | _CHECKS
     content = [word for word in words if word not in _SMALL_TALK_FILLER]
     if any(word in social for word in content) and all(word in social or word in STOP_WORDS for word in content):
         for intent, kind in ((Intent.HELP, _HELP), (Intent.THANKS, _THANKS)):
