@@ -44,12 +44,26 @@ def test_an_entry_with_one_phrasing_beside_entries_with_sixty_still_scores_its_o
     assert (fitted.argmax(axis=1) == owners).mean() > 0.8
 
 
+def test_a_small_knowledges_closeness_weighs_each_entrys_profile_beside_its_phrasings(knowledge, embedder):
+    index = SemanticIndex(knowledge.entries, embedder)
+    question = "our api falls over at peak, what do we do?"
+    query = embedder.embed_one(question)
+    cosines = group_closeness(index.vectors @ query, index.counts)
+    scores = index.profiles[:, :-1] @ query + index.profiles[:, -1]
+    found = index.closeness(question, (), len(knowledge.entries))
+    assert [found[position] for position in range(len(knowledge.entries))] == \
+        pytest.approx(group_with_profiles(cosines, scores).tolist(), abs=1e-6)
+    assert max(found.values()) <= 1.0
+    assert not np.allclose(group_with_profiles(cosines, scores), cosines)
+
+
 def test_a_text_without_a_known_token_is_close_to_no_entry(knowledge, embedder):
     index = SemanticIndex(knowledge.entries, embedder)
     assert set(index.closeness("", (), len(knowledge.entries)).values()) == {0.0}
 
 
-def test_a_large_knowledges_shortlist_gives_each_entry_it_returns_its_exact_closeness(knowledge, embedder):
+def test_a_large_knowledge_has_no_profiles_and_its_shortlist_gives_each_entry_it_returns_its_exact_closeness(
+        knowledge, embedder):
     # Over EXACT_UP_TO entries, each a question and two aliases from the shipped examples, beside the shipped ones.
     examples = [example for entry in knowledge.entries for example in entry.examples]
     extra = [replace(knowledge.entries[0], id=f"extra-{number}", question=examples[3 * number], label="",
@@ -57,12 +71,11 @@ def test_a_large_knowledges_shortlist_gives_each_entry_it_returns_its_exact_clos
              for number in range(EXACT_UP_TO + 50)]
     entries = [*knowledge.entries, *extra]
     index = SemanticIndex(entries, embedder)
-    assert index.rough is not None
+    assert index.rough is not None and index.profiles is None
     for question in ("our api falls over at peak, what do we do?", "how do I stop a double charge?",
                      "the webhook from the payment provider never showed up"):
         query = embedder.embed_one(question)
-        exact = group_with_profiles(group_closeness(index.vectors @ query, index.counts),
-                                    index.profiles[:, :-1] @ query + index.profiles[:, -1])
+        exact = group_closeness(index.vectors @ query, index.counts)
         found = index.closeness(question, (0, 1), 5)
         assert {0, 1} <= found.keys()
         assert all(value == pytest.approx(float(exact[position]), abs=1e-5) for position, value in found.items())

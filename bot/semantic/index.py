@@ -32,7 +32,9 @@ class SemanticIndex:
         phrasings = phrasing_vectors(entries, embedder.model, cache, embedder.phrasings.embed)
         self.vectors = np.frombuffer(phrasings.vectors, dtype="<f4").reshape(-1, embedder.dimensions)
         embedder.phrasings.remember(phrasings.texts, self.vectors)
-        self.profiles = np.frombuffer(phrasings.profiles, dtype="<f4").reshape(-1, embedder.dimensions + 1)
+        # Only a knowledge compared in full has profiles (see profile.py).
+        self.profiles = None if phrasings.profiles is None else \
+            np.frombuffer(phrasings.profiles, dtype="<f4").reshape(-1, embedder.dimensions + 1)
         self.counts = counts = np.array(phrasings.counts, dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
         self.size = len(entries)
@@ -66,12 +68,12 @@ class SemanticIndex:
         return {int(index): found[index] for index in {*closest.tolist(), *among}}
 
     def _best_of(self, wanted: np.ndarray, query: np.ndarray) -> np.ndarray:
-        """Each wanted entry's closeness, from its phrasings' rows, one run per entry, without a loop."""
+        """Each wanted entry's closeness, from its phrasings' rows, one run per entry, without a loop (a knowledge
+        this large has no profiles)."""
         lengths = self.counts[wanted]
         segments = np.cumsum(lengths) - lengths
         rows = np.arange(lengths.sum()) + np.repeat(self.starts[wanted] - segments, lengths)
-        return group_with_profiles(group_closeness(self.vectors[rows] @ query, lengths),
-                                   self._profile_scores(self.profiles[wanted], query))
+        return group_closeness(self.vectors[rows] @ query, lengths)
 
     @staticmethod
     def _profile_scores(profiles: np.ndarray, query: np.ndarray) -> np.ndarray | float:

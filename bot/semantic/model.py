@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..core.knowledge import Entry
 from ..prepared import PACKAGE, PreparedCache, code_fingerprint
-from . import ModelError
+from . import EXACT_UP_TO, ModelError
 from .table import read_table
 from .wordpiece import WordPiece
 
@@ -64,12 +64,12 @@ def kept_vectors(cache: PreparedCache, kind: str, texts: list[str], model_folder
 class Phrasings:
     """Every entry's every phrasing (its question, label, aliases and examples), one after another (`texts`), how
     many each entry has (`counts`), their vectors and the entries' profiles (profile.py), each as float32 rows one
-    after another."""
+    after another; no profiles for a knowledge of more than EXACT_UP_TO entries."""
 
     texts: list[str]
     counts: list[int]
     vectors: bytes
-    profiles: bytes
+    profiles: bytes | None
 
 
 def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache,
@@ -94,6 +94,8 @@ def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache,
     texts = [text for group in groups for text in group]
     counts = [len(group) for group in groups]
     data = kept_vectors(cache, "vectors", texts, MODEL_FOLDER, embed or embed_all)
+    if len(entries) > EXACT_UP_TO:
+        return Phrasings(texts, counts, data, None)
     # The grouping is part of the key: the same texts split otherwise between entries fit other profiles.
     key = "\n".join((repr(texts), repr(counts), code_fingerprint(PACKAGE / "semantic", MODEL_FOLDER)))
     return Phrasings(texts, counts, data, cache.get("profiles", key, lambda: fit(data)))
