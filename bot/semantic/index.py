@@ -33,8 +33,8 @@ class SemanticIndex:
         self.vectors = np.frombuffer(phrasings.vectors, dtype="<f4").reshape(-1, embedder.dimensions)
         embedder.phrasings.remember(phrasings.texts, self.vectors)
         # Only a knowledge compared in full has profiles (see profile.py).
-        self.profiles = None if phrasings.profiles is None else \
-            np.frombuffer(phrasings.profiles, dtype="<f4").reshape(-1, embedder.dimensions + 1)
+        self.profiles = (None if phrasings.profiles is None
+                         else np.frombuffer(phrasings.profiles, dtype="<f4").reshape(-1, embedder.dimensions + 1))
         self.counts = counts = np.array(phrasings.counts, dtype=np.int64)
         self.starts = np.r_[0, np.cumsum(counts)[:-1]] if len(counts) else counts
         self.size = len(entries)
@@ -49,8 +49,7 @@ class SemanticIndex:
         query = self._embedded(text)
         if self.rough is None:
             # Few entries: comparing with every phrasing at once costs less than picking out the rows wanted.
-            best = group_with_profiles(group_closeness(self.vectors @ query, self.counts),
-                                       self._profile_scores(self.profiles, query))
+            best = group_with_profiles(group_closeness(self.vectors @ query, self.counts), self._profile_scores(query))
             if nearest >= self.size:
                 return {index: float(value) for index, value in enumerate(best.tolist())}
             closest = np.argpartition(-best, nearest)[:nearest].tolist() if nearest else []
@@ -75,10 +74,9 @@ class SemanticIndex:
         rows = np.arange(lengths.sum()) + np.repeat(self.starts[wanted] - segments, lengths)
         return group_closeness(self.vectors[rows] @ query, lengths)
 
-    @staticmethod
-    def _profile_scores(profiles: np.ndarray, query: np.ndarray) -> np.ndarray | float:
-        """The entries' profile scores (profile.py); 0 for a text without a known token, which points nowhere (its
-        scores would be the fit's constants alone)."""
-        if not query.any():
+    def _profile_scores(self, query: np.ndarray) -> np.ndarray | float:
+        """Every entry's profile score (profile.py); 0 for a text without a known token, which points nowhere (its
+        scores would be the fit's constants alone), and for a knowledge without profiles."""
+        if self.profiles is None or not query.any():
             return 0.0
-        return profiles[:, :-1] @ query + profiles[:, -1]
+        return self.profiles[:, :-1] @ query + self.profiles[:, -1]

@@ -83,6 +83,9 @@ def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache,
 
         return Embedder(model).embed(texts)
 
+    texts = [text for group in groups for text in group]
+    counts = [len(group) for group in groups]
+
     def fit(vectors: bytes) -> bytes:
         import numpy as np
 
@@ -91,8 +94,6 @@ def phrasing_vectors(entries: list[Entry], model: Model, cache: PreparedCache,
         rows = np.frombuffer(vectors, dtype="<f4").reshape(-1, model.dimensions)
         return fit_profiles(rows, np.array(counts, dtype=np.int64)).astype("<f4").tobytes()
 
-    texts = [text for group in groups for text in group]
-    counts = [len(group) for group in groups]
     data = kept_vectors(cache, "vectors", texts, MODEL_FOLDER, embed or embed_all)
     if len(entries) > EXACT_UP_TO:
         return Phrasings(texts, counts, data, None)

@@ -27,23 +27,23 @@ class PlainIndex:
         for count in phrasings.counts:
             self.groups.append(rows[start:start + count])
             start += count
-        # Each entry's profile: its weights for the model's dimensions, then a constant (profile.py).
-        self.profiles = _rows(phrasings.profiles, width + 1)
+        # Each entry's profile: its weights for the model's dimensions, then a constant (profile.py); none for a
+        # knowledge too large to be compared in full, which this index is not built for anyway.
+        self.profiles = _rows(phrasings.profiles, width + 1) if phrasings.profiles is not None else None
 
     def closeness(self, text: str, among: Collection[int] = (), nearest: int = 5) -> dict[int, float]:
         if not self.groups:
             return {}
         query = self.model.vector(text)
         wanted = set(among) if nearest == 0 else range(len(self.groups))
+        # A text without a known token points nowhere: no profile scores (as in index.py).
+        profiled = self.profiles is not None and any(query)
         best = {index: with_profile(entry_closeness(sum(map(mul, query, row)) for row in self.groups[index]),
-                                    self._profile_score(index, query)) for index in wanted}
+                                    self._profile_score(index, query) if profiled else 0.0) for index in wanted}
         closest = heapq.nlargest(nearest, best, key=best.__getitem__) if nearest else []
         return {index: best[index] for index in {*closest, *among}}
 
     def _profile_score(self, index: int, query: list[float]) -> float:
-        """The entry's profile score; 0 for a text without a known token, which points nowhere (as in index.py)."""
-        if not any(query):
-            return 0.0
         profile = self.profiles[index]
         return sum(map(mul, query, profile)) + profile[-1]
 
