@@ -11,11 +11,15 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 # A client that has not sent one whole request by then is not Slack, whose deliveries take milliseconds.
 FIRST_REQUEST_SECONDS = 10.0
-# New connections the listening socket queues; asyncio accepts up to this many at once before the cap can act.
-BACKLOG = 64
-# Files the process needs besides the capped connections: one burst of accepts, the database, logs, and the
-# outgoing connections to Slack and Discord.
-SPARE_FILES = BACKLOG + 128
+# New connections the listening socket queues. asyncio accepts up to this many in one turn of its loop, and the
+# cap only sees them (and a dropped one's file only closes) a few turns later.
+BACKLOG = 16
+# Turns of the loop between accepting a connection and closing it when the cap drops it: up to this many bursts of
+# accepts are open on top of the cap.
+BURSTS_IN_FLIGHT = 4
+# Files the process needs besides the capped connections: the bursts in flight, the database, logs, the model, and
+# the outgoing connections to Slack and Discord.
+SPARE_FILES = BURSTS_IN_FLIGHT * BACKLOG + 128
 MAX_CONNECTIONS = 1000
 
 
