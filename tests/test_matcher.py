@@ -3,7 +3,7 @@
 import pytest
 
 from bot.core.matcher import Match
-from bot.core.replies import ANSWERED, SUGGEST, UNKNOWN, Responder
+from bot.core.replies import ANSWERED, SUGGEST, UNKNOWN, Responder, classify_small_talk
 from bot.knowledge_files import load_knowledge, shipped_folder
 
 
@@ -88,6 +88,16 @@ def test_greetings_thanks_and_checks_get_a_friendly_reply_not_an_answer(responde
     reply = responder.reply_to(text)
     assert (reply.status, reply.intent, reply.entry) == (UNKNOWN, intent, None)
     assert reply.message
+
+
+@pytest.mark.parametrize("text", ["should we be testing more", "do we test", "testing?", "test all the things?",
+                                  "how do we test"])
+def test_a_short_question_about_testing_is_not_taken_for_a_check_that_the_bot_is_there(responder, text):
+    assert classify_small_talk(text) == ""
+    reply = responder.reply_to(text)
+    assert reply.intent != "greeting"
+    offered = ([reply.entry.id] if reply.entry else []) + [match.entry.id for match in reply.suggestions]
+    assert "test-backend" in offered
 
 
 def test_an_answer_offers_up_to_three_related_questions_hand_picked_first(responder):

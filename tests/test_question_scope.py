@@ -37,6 +37,10 @@ TEAM_LOOKUPS = [
     "link to the on-call calendar pls",
     "can somebody give me access to the billing bucket",
     "pls dm me the redis connection string for staging",
+    "hey can someone please send me the vpn config",
+    "send the grafana link pls",
+    "can i get access to the billing bucket",
+    "link to the checkout dashboard pls",
 ]
 
 
@@ -123,8 +127,23 @@ def test_backend_questions_that_mention_the_team_or_ask_what_something_is_are_st
     "how do nodes agree on who's the leader without a single point of failure?",
     "works on my machine: is containerizing everything the fix, and when is it overkill",
     "what's the secret to scaling a backend",
-    "how do services share data without sharing a database",
-    "should the api give us back the whole object after an update",
 ])
 def test_a_condition_or_a_request_for_advice_is_not_mistaken_for_a_look_up(question):
+    assert not is_team_lookup(question)
+
+
+@pytest.mark.parametrize("question", [
+    "how do services share data without sharing a database",
+    "can we share config between services?",
+    "should the api give us back the whole object after an update",
+    "stripe can send us the same webhook twice, how do i make the handler idempotent?",
+    "retries are killing us, clients send us the same payment twice",
+    "give me the pros and cons of microservices",
+    "can you give me a simple example of eventual consistency",
+    "should the api response include a link to the next page?",
+    "how do i generate a signed link to the file in s3",
+    "how do i expire a password reset link",
+    "send the password reset email from a worker?",
+])
+def test_a_question_that_sends_shares_gives_or_links_is_not_a_request_to_be_handed_something(question):
     assert not is_team_lookup(question)

@@ -78,6 +78,9 @@ _HELP = frozenset("help commands usage".split())
 # "test test, is this thing on?", "ping", "testing 1 2 3": checking that the bot is there, greeted back, not taken
 # for a question about testing.
 _CHECKS = frozenset("test testing ping".split())
+# What a check may say besides: "do we test" and "should we be testing more" are questions about testing.
+_CHECK_FILLER = frozenset("is this thing on can anyone anybody someone see hear read me you it work working does "
+                          "there here bot 1 2 3".split())
 _SMALL_TALK_FILLER = frozenset("good there bot so much very lot all folks everyone anyone again a you me see hear "
                                "1 2 3".split())
 
@@ -336,7 +339,12 @@ def classify_small_talk(text: str) -> str:
         return Intent.EMPTY
     if len(words) > 6:
         return ""
-    social = _GREETINGS | _THANKS | _HELP | _CHECKS
+    if _CHECKS.intersection(words):
+        if all(word in _CHECKS or word in _GREETINGS or word in _CHECK_FILLER for word in words) and not (
+                text.rstrip().endswith("?") and set(words) <= {"test", "testing"}):  # "testing?" asks about testing
+            return Intent.GREETING
+        return ""
+    social = _GREETINGS | _THANKS | _HELP
     content = [word for word in words if word not in _SMALL_TALK_FILLER]
     if any(word in social for word in content) and all(word in social or word in STOP_WORDS for word in content):
         for intent, kind in ((Intent.HELP, _HELP), (Intent.THANKS, _THANKS)):

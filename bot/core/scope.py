@@ -51,10 +51,21 @@ _OWN_VALUE = re.compile(r"\bwhat(?: is|s| are|re| was)? (?:(?:our|my|the team|th
                         r"budget|salary|deadline|date|schedule|agenda|room|office|channel|extension|version|"
                         r"headcount|name|secret|token|invite)\b(?! to\b)"
                         r"|\bwhat(?: is|s| are|re) (?:our|my) \w+(?: \w+)?\s*\??\s*$")
-# Asking to be handed something (sent, shared, given access, a link), not for knowledge: the ask opens a clause and
-# names what is wanted ("share state between services" is not one).
-_HANDED = re.compile(r"(?:^|[.?!,;:]\s*)(?:\w+ ){0,3}?(?:send|share|give|dm|forward|paste|post) (?:me|us) "
-                     r"(?:the|our|a|access|that)\b|^\s*(?:the )?links? (?:to|for)\b|\blinks? (?:to|for) (?:the|our|my)\b")
+# Asking to be handed one of the team's things (sent, shared, a link, access), not for knowledge. The ask opens a
+# clause, as a request does ("can someone send me", "pls dm me", "link to"), and what it names is a thing a team
+# keeps: "stripe can send us the same webhook twice" and "give me the pros and cons of microservices" are not asks.
+_TEAM_THING = (r"(?:links?|urls?|configs?|config file|creds|credentials|passwords?|logins?|keys?|tokens?|secrets?|"
+               r"connection string|docs?|document|dashboards?|invites?|invitation|runbooks?|playbooks?|slides|deck|"
+               r"recording|notes|spreadsheet|sheet|calendar|ticket|repo|env file|vpn)")
+# The thing named ends its phrase: "send the password reset email" asks for no password.
+_THING_ENDS = r"(?:\s*$|\s*[?.!,;:]| (?:to|for|from|of|in|on|at|with|again|pls|please|plz|thanks|thx|asap)\b)"
+# Who is asked: someone else ("can you send me"), or, for access, the asker ("can I get access").
+_ASKS = (r"(?:^|[.?!,;:]\s*)(?:hey |hi |yo |ok |so )?(?:(?:can|could|would|will) (?:you|u|someone|somebody|anyone|"
+         r"anybody{}) )?(?:(?:please|pls|plz|just|quickly) ){{0,2}}")
+_HANDED = re.compile(_ASKS.format("") + r"(?:send|share|dm|forward|paste) (?:me |us )?(?:the |our |a |an |that |this "
+                     r"|your |ur )?(?:[a-z0-9.-]+ ){0,3}?" + _TEAM_THING + _THING_ENDS +
+                     r"|" + _ASKS.format("|i|we") + r"(?:(?:give|grant) (?:me|us)|get|have) access\b"
+                     r"|^\s*(?:the )?(?:[a-z0-9.-]+ ){0,2}?links? (?:to|for)\b")
 _DEFINITION = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:(?:what is|whats|what are|define|explain|eli5)\s+(?:an? )?"
                          r"(?!(?:the|our|my|it|this|that|do|does|did|should|can|would|to|if|about|is|are)\b)"
                          r"[a-z0-9 .+#-]{1,40}?|what (?:an? )?[a-z0-9.+#-]+(?: [a-z0-9.+#-]+)?)\s*\??\s*$")
