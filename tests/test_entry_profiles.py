@@ -8,10 +8,11 @@ import pytest
 
 from bot.knowledge_files import load_knowledge, shipped_folder
 from bot.semantic import EXACT_UP_TO
-from bot.semantic.agreement import group_closeness, group_with_profiles
+from bot.semantic.agreement import PROFILE_SHARE, group_closeness, group_with_profiles, with_profile
 from bot.semantic.embedding import Embedder
 from bot.semantic.index import SemanticIndex
-from bot.semantic.model import phrasing_groups
+from bot.prepared import PreparedCache
+from bot.semantic.model import Model, phrasing_groups, phrasing_vectors
 from bot.semantic.profile import fit_profiles
 
 
@@ -57,6 +58,17 @@ def test_a_small_knowledges_closeness_weighs_each_entrys_profile_beside_its_phra
     assert not np.allclose(group_with_profiles(cosines, scores), cosines)
 
 
+def test_a_profile_adds_a_tenth_of_its_score_capped_at_one_and_the_sum_is_scaled_back_to_at_most_one():
+    assert PROFILE_SHARE == 0.1
+    assert with_profile(1.0, 5.0) == pytest.approx(1.0)
+    assert with_profile(0.5, 1.0) == pytest.approx(0.6 / 1.1)
+    assert with_profile(0.5, -3.0) == pytest.approx(0.2 / 1.1)
+    closeness, profiles = np.array([0.2, 0.4, 0.6, 0.8]), np.array([-3.0, 0.5, 1.0, 7.0])
+    assert group_with_profiles(closeness, profiles).tolist() == pytest.approx(
+        [with_profile(float(one), float(profile)) for one, profile in zip(closeness, profiles)])
+    assert group_with_profiles(closeness, profiles).tolist() == pytest.approx([-0.1 / 1.1, 0.45 / 1.1, 0.7 / 1.1, 0.9 / 1.1])
+
+
 def test_a_text_without_a_known_token_is_close_to_no_entry(knowledge, embedder):
     index = SemanticIndex(knowledge.entries, embedder)
     assert set(index.closeness("", (), len(knowledge.entries)).values()) == {0.0}
@@ -81,3 +93,21 @@ def test_a_large_knowledge_has_no_profiles_and_its_shortlist_gives_each_entry_it
         assert all(value == pytest.approx(float(exact[position]), abs=1e-5) for position, value in found.items())
         # The nearest it returns is the nearest of all (the shortlist is generous, not exhaustive, further down).
         assert max(found.values()) == pytest.approx(float(exact.max()), abs=1e-5)
+
+
+def test_the_same_phrasings_split_otherwise_between_entries_are_fitted_anew_not_loaded_from_the_kept_build(
+        knowledge, tmp_path):
+    first, second = knowledge.entries[:2]
+    texts = [first.question, second.question, "how do we roll back a bad deploy"]
+
+    def two_entries(split: int) -> list:
+        return [replace(first, question=texts[0], label="", aliases=tuple(texts[1:split]), examples=()),
+                replace(second, question=texts[split], label="", aliases=tuple(texts[split + 1:]), examples=())]
+
+    model, cache = Model(), PreparedCache(tmp_path)
+    kept = phrasing_vectors(two_entries(2), model, cache)  # counts 2 and 1
+    split_otherwise = phrasing_vectors(two_entries(1), model, cache)  # the same texts, counts 1 and 2
+    assert (kept.texts, kept.vectors) == (split_otherwise.texts, split_otherwise.vectors)
+    assert split_otherwise.profiles != kept.profiles
+    assert split_otherwise.profiles == phrasing_vectors(two_entries(1), model, PreparedCache(None)).profiles
+
