@@ -241,6 +241,7 @@ class DiscordChat:
         for embed in message.get("embeds", []):
             words += [embed.get("title", ""), embed.get("url", ""), embed.get("description", ""),
                       embed.get("footer", {}).get("text", ""), embed.get("author", {}).get("name", "")]
+            words += [f"{field['name']} {field['value']}" for field in embed.get("fields", [])]
         labels = self.server.button_labels(message) if message.get("components") else []
         return Seen("\n".join(word for word in words if word), labels, message)
 

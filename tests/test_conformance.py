@@ -14,6 +14,9 @@ from bot.service import SORRY
 
 PLATFORMS = ["slack", "discord", "console"]
 QUESTION = "how do I make a request idempotent?"
+# Answered with implementing observability; why it matters scores nearly as high.
+NEARLY_TIED = "how to add observability to our backend"
+ALSO_CLOSE = "Also close:"
 
 # Every case runs on SQLite and on PostgreSQL.
 pytestmark = pytest.mark.usefixtures("database")
@@ -49,6 +52,20 @@ async def test_following_a_related_question_answers_that_entry(chat):
     assert first_related.question in followed.text
     assert [row["entry_id"] for row in chat.bot.storage.questions.questions()] == ["make-idempotent",
                                                                                     first_related.id]
+
+
+async def test_an_answer_names_an_entry_nearly_as_close_first_and_following_it_answers_that_entry(chat):
+    seen = await chat.ask(NEARLY_TIED)
+    answered, close = (chat.bot.responder.knowledge.get(entry_id) for entry_id in ("implement-observability",
+                                                                                   "why-observability"))
+    assert answered.question in seen.text
+    assert ALSO_CLOSE in seen.text and close.question in seen.text.split(ALSO_CLOSE, 1)[1]
+    related = [item.short_label for item in chat.bot.responder.related_to(answered) if item != close]
+    assert [label for label in seen.buttons if label in [close.short_label, *related]] == [close.short_label,
+                                                                                           *related]
+    followed = await chat.click(seen, close.short_label)
+    assert close.question in followed.text
+    assert [row["entry_id"] for row in chat.bot.storage.questions.questions()] == [answered.id, close.id]
 
 
 async def test_did_you_mean_offers_choices_and_a_pick_answers_it(chat):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from bot.core.knowledge import with_aliases
+from bot.core.evaluation import evaluate
 from bot.core.replies import ANSWERED, SUGGEST, Responder
 from bot.knowledge_files import load_knowledge, shipped_folder
 from bot.semantic import closeness_for
@@ -57,6 +58,25 @@ def test_suggestions_come_from_meaning_as_well_as_words(knowledge):
     fused = Responder(knowledge, closeness_for).reply_to(question)
     assert "when-cache" not in [match.entry.id for match in words.suggestions]
     assert fused.status == SUGGEST and "when-cache" in [match.entry.id for match in fused.suggestions]
+
+
+def test_an_answer_offers_an_entry_scored_nearly_as_high_and_a_clear_one_offers_none(knowledge):
+    fused = Responder(knowledge, closeness_for)
+    reply = fused.reply_to("how to add observability to our backend")
+    assert (reply.status, reply.entry.id) == (ANSWERED, "implement-observability")
+    assert [entry.id for entry in reply.alternatives] == ["why-observability"]
+    assert not set(reply.alternatives) & set(reply.related)
+    assert json.loads(json.dumps(reply.as_json()))["alternatives"] == [
+        {"id": "why-observability", "question": knowledge.get("why-observability").question}]
+    assert fused.reply_to("how do I make a request idempotent?").alternatives == ()
+    # Words alone offer none: their runner-up a few points behind was seldom the entry wanted.
+    assert Responder(knowledge).reply_to("keeping data consistent in the system, approaches?").alternatives == ()
+
+
+def test_an_entry_offered_beside_an_answer_counts_as_found_but_the_answer_is_still_wrong(knowledge):
+    result = evaluate(Responder(knowledge, closeness_for),
+                      [{"q": "how to add observability to our backend", "expect": "why-observability"}])
+    assert (result.answered_correctly, result.found, result.confidently_wrong) == (0, 1, 1)
 
 
 def test_an_example_lends_its_entry_its_meaning_but_not_its_words(tmp_path):

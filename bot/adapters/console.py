@@ -32,9 +32,13 @@ def render_text(reply: Reply | Note | Leaderboard) -> str:
         lines += [reply.entry.question, "", reply.entry.answer_text]
         if reply.entry.source:
             lines += ["", f"Source: {reply.entry.source}"]
+        if reply.alternatives:
+            lines += ["", "Not quite it? Also close:"]
+            lines += [f"  {number}. {entry.question}" for number, entry in enumerate(reply.alternatives, 1)]
         if reply.related:
             lines += ["", "Related questions:"]
-            lines += [f"  {number}. {entry.question}" for number, entry in enumerate(reply.related, 1)]
+            lines += [f"  {number}. {entry.question}"
+                      for number, entry in enumerate(reply.related, len(reply.alternatives) + 1)]
     elif reply.status == SUGGEST:
         lines += ["Did you mean:"]
         lines += [f"  {number}. {match.entry.question}" for number, match in enumerate(reply.suggestions, 1)]
@@ -50,7 +54,7 @@ def follow_ups(reply) -> list:
     if not isinstance(reply, Reply):
         return []
     if reply.status == ANSWERED:
-        return list(reply.related)
+        return [*reply.alternatives, *reply.related]
     if reply.status == SUGGEST:
         return [match.entry for match in reply.suggestions]
     return []

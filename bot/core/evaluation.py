@@ -81,7 +81,9 @@ def evaluate(responder: Responder, cases: list[dict]) -> Evaluation:
         reply = responder.reply_to(case["q"])
         expected = case.get("expect")
         answered_id = reply.entry.id if reply.status == ANSWERED and reply.entry else None
-        offered = {match.entry.id for match in reply.suggestions} | {answered_id}
+        # Found: answered, suggested, or offered beside an answer as nearly as close.
+        offered = {match.entry.id for match in reply.suggestions} | {entry.id for entry in reply.alternatives} | \
+            {answered_id}
         if expected is None:
             result.out_of_scope += 1
             result.declined += answered_id is None

@@ -47,6 +47,12 @@ ANSWERED, SUGGEST, UNKNOWN = Status.ANSWERED, Status.SUGGEST, Status.UNKNOWN
 SUGGEST_MESSAGE = "I'm not sure which of these you mean:"
 MAX_RELATED = 3
 MAX_SUGGESTIONS = 3
+# An answer by meaning also offers the entries scored nearly as high ("not quite it?"): when such an answer is wrong,
+# the right entry is most often the runner-up. Points of fused score behind the answer, and how many. Words alone
+# offer none: their runner-up within a few points was seldom the entry wanted ("should we use graphql" beside the
+# testing entry).
+ALTERNATIVE_POINTS = 5.0
+MAX_ALTERNATIVES = 1
 # How near a question must be to one of an entry's own phrasings, word order aside, to count as asking that very
 # thing: all but a few words. Not token sets, which would also count a long message that merely contains a short
 # alias ("where are the grafana dashboards for payments" holds the alias "grafana dashboards for the api").
@@ -112,6 +118,8 @@ class Reply:
     score: float = 0.0
     related: tuple[Entry, ...] = ()
     suggestions: tuple[Match, ...] = ()
+    # With an answer: entries scored nearly as high, offered before the related ones ("not quite it?").
+    alternatives: tuple[Entry, ...] = ()
     topics: tuple[str, ...] = ()
     message: str = ""
     question_id: int = 0
@@ -128,6 +136,7 @@ class Reply:
             "entry": entry,
             "score": self.score,
             "related": [{"id": item.id, "question": item.question} for item in self.related],
+            "alternatives": [{"id": item.id, "question": item.question} for item in self.alternatives],
             "suggestions": [
                 {"id": match.entry.id, "question": match.entry.question, "score": match.score}
                 for match in self.suggestions
@@ -231,7 +240,9 @@ class Responder:
             candidates, not_ours = self._candidates(text, matches)
         found = chosen(candidates, words_choice, blend)
         if found is not None and not self.reads_not_ours(text, found, not_ours):
-            return self.answer(found.entry, round(100 * found.fused, 1))
+            return self.answer(found.entry, round(100 * found.fused, 1), [
+                candidate.entry for candidate in candidates if candidate is not found
+                and candidate.fused >= max(found.fused - ALTERNATIVE_POINTS / 100, blend.suggest)])
         if not candidates or candidates[0].fused < blend.suggest:
             return Reply(UNKNOWN, score=round(100 * candidates[0].fused, 1) if candidates else 0.0,
                          topics=self.topics, message=unknown_message(self.topics))
@@ -285,8 +296,11 @@ class Responder:
             return tuple(matches[:MAX_SUGGESTIONS])
         return tuple(candidate.as_match() for candidate in self._candidates(text, matches)[0][:MAX_SUGGESTIONS])
 
-    def answer(self, entry: Entry, score: float = 100.0) -> Reply:
-        return Reply(ANSWERED, entry=entry, score=score, related=self.related_to(entry))
+    def answer(self, entry: Entry, score: float = 100.0, close: list[Entry] = ()) -> Reply:
+        """`entry`'s answer; of the entries scored `close` behind it, the first few are offered beside it."""
+        alternatives = tuple(other for other in close if other.id != entry.id)[:MAX_ALTERNATIVES]
+        return Reply(ANSWERED, entry=entry, score=score, alternatives=alternatives,
+                     related=tuple(item for item in self.related_to(entry) if item not in alternatives))
 
     def related_to(self, entry: Entry) -> tuple[Entry, ...]:
         """Hand-picked related entries first, then the entries most like this one; worked out once per entry,

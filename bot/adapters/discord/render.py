@@ -24,6 +24,9 @@ MAX_DESCRIPTION = 4096
 # 6000 characters allowed for all of an embed's text (256 + 4096 + 256).
 MAX_FOOTER = 256
 MAX_LABEL = 80
+MAX_FIELD = 1024
+# Above the entries nearly as close to the question as the one answered.
+ALSO_CLOSE = "Not quite it? Also close:"
 MAX_CUSTOM_ID = 100
 # Discord rejects message content over 2000 characters.
 MAX_CONTENT = 2000
@@ -104,7 +107,11 @@ def render_answer(reply: Reply, question_id: int) -> Rendered:
     embed = discord.Embed(title=clip(entry.question, MAX_TITLE), description=clip(entry.answer_text, MAX_DESCRIPTION),
                           colour=COLOURS[ANSWERED], url=entry.source or None)
     embed.set_footer(text=clip(f"backend-bot knowledge base · entry: {entry.id}", MAX_FOOTER))
+    if reply.alternatives:
+        embed.add_field(name=ALSO_CLOSE, value=clip("; ".join(other.question for other in reply.alternatives),
+                                                    MAX_FIELD), inline=False)
     view = discord.ui.View(timeout=None)
+    add_answer_buttons(view, reply.alternatives, discord.ButtonStyle.primary)
     add_answer_buttons(view, reply.related, discord.ButtonStyle.secondary)
     view.add_item(VoteButton(question_id, HELPFUL, entry.id))
     view.add_item(VoteButton(question_id, NOT_HELPFUL, entry.id))
@@ -135,7 +142,8 @@ def render_help(topics: tuple[str, ...]) -> Rendered:
         "",
         "• `/ask question:` followed by your question, in any channel I am in",
         "• mention me with a question, or send me a direct message",
-        "• the buttons under an answer show related questions and tell the team whether it helped",
+        "• the buttons under an answer show related questions (first, any entry nearly as close to what you asked) "
+        "and tell the team whether it helped",
         "• `/schedule` shows this channel's daily tip and quiz of the day, `/leaderboard` the quiz scores; "
         "members with Manage Server turn them on and off with `/tips` and `/quiz`",
     ]

@@ -130,17 +130,24 @@ def asked_context(asked: str) -> dict:
     return context(f"You asked: “{escape(shorten(asked, MAX_ECHO_CHARS))}”", "asked")
 
 
+ALSO_CLOSE = "Not quite it? Also close: "
+
+
 def render_answer(reply: Reply, question_id: int) -> dict:
     entry = reply.entry
-    # Room for the source line, the related questions, the feedback buttons and a later thank-you note.
-    blocks = entry_blocks(entry, list(reply.related), question_id, room=MAX_BLOCKS - 4, source="Answered from")
+    # Room for the source line, the entries nearly as close, the related questions, the feedback buttons and a later
+    # thank-you note.
+    blocks = entry_blocks(entry, [*reply.alternatives, *reply.related], question_id, room=MAX_BLOCKS - 5,
+                          source="Answered from", also_close=reply.alternatives)
     blocks.append(feedback_block(question_id, entry.id))
     text = shorten(f"{entry.question} {entry.answer_text}", MAX_TEXT_CHARS)
     return {"text": escape(text), "blocks": blocks}
 
 
-def entry_blocks(entry: Entry, related: list[Entry], question_id: int, room: int, source: str) -> list[dict]:
-    """An entry's question and answer in at most `room` sections, its source line and related-question buttons."""
+def entry_blocks(entry: Entry, related: list[Entry], question_id: int, room: int, source: str,
+                 also_close: tuple[Entry, ...] = ()) -> list[dict]:
+    """An entry's question and answer in at most `room` sections, its source line, a line naming the entries
+    `also_close` to the question (the first of `related`) and a button for each of `related`."""
     pieces = split_text(f"*{escape(entry.question)}*\n{escape(entry.answer_text)}")
     if len(pieces) > room:
         pieces = pieces[: room - 1] + [shorten(pieces[room - 1], MAX_SECTION_CHARS - 40) + " (answer cut short)"]
@@ -150,6 +157,9 @@ def entry_blocks(entry: Entry, related: list[Entry], question_id: int, room: int
         # Links are checked when the knowledge loads (http(s), no spaces, no < > |), so this markup is safe.
         line += f" · <{entry.source}|source>"
     blocks.append(context(line, "source"))
+    if also_close:
+        blocks.append(context(ALSO_CLOSE + "; ".join(f"*{escape(other.question)}*" for other in also_close),
+                              "also_close"))
     if related:
         blocks.append({"type": "actions", "block_id": "related", "elements": entry_buttons(related, question_id)})
     return blocks
