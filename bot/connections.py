@@ -18,7 +18,7 @@ BACKLOG = 16
 # accepts are open on top of the cap.
 BURSTS_IN_FLIGHT = 4
 # Files the process needs besides the capped connections: the bursts in flight, the database, logs, the model, and
-# the outgoing connections to Slack and Discord.
+# the outgoing connections to Slack (at most 32: slack/app.py) and Discord.
 SPARE_FILES = BURSTS_IN_FLIGHT * BACKLOG + 128
 MAX_CONNECTIONS = 1000
 

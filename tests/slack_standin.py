@@ -57,7 +57,10 @@ def _problems_of(block: dict) -> list[str]:
             problems.append("action_id repeated in one actions block")
         return problems + [problem for element in elements for problem in _button_problems(element)]
     if kind == "context":
-        return [] if block.get("elements") else ["context without elements"]
+        elements = block.get("elements", [])
+        return (["context without elements"] if not elements else []) + [
+            f"context text of {len(element.get('text', ''))} characters" for element in elements
+            if len(element.get("text", "")) > LIMITS["section_text"]]
     if kind == "input":
         label, element = block.get("label", {}).get("text", ""), block.get("element", {})
         problems = [] if 0 < len(label) <= 2000 else [f"input label of {len(label)} characters"]

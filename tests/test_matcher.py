@@ -83,6 +83,8 @@ def test_questions_outside_the_knowledge_are_never_answered(responder, question)
     # Checking the bot is there is greeted back, not taken for a question about testing.
     ("test", "greeting"), ("testing 1 2 3", "greeting"), ("test test, is this thing on?", "greeting"),
     ("ping", "greeting"), ("testing testing, can anyone see this?", "greeting"),
+    ("testing 1 2 3, is this thing on?", "greeting"), ("just testing", "greeting"), ("this is a test", "greeting"),
+    ("ok test again", "greeting"),
 ])
 def test_greetings_thanks_and_checks_get_a_friendly_reply_not_an_answer(responder, text, intent):
     reply = responder.reply_to(text)

@@ -41,6 +41,12 @@ TEAM_LOOKUPS = [
     "send the grafana link pls",
     "can i get access to the billing bucket",
     "link to the checkout dashboard pls",
+    "can someone give me the vpn config",
+    "anyone have the link to the grafana dashboard?",
+    "who can give me access to prod",
+    "hey can you send me the kubeconfig",
+    "i need access to the billing bucket",
+    "can i get the datadog login",
 ]
 
 
@@ -144,6 +150,16 @@ def test_a_condition_or_a_request_for_advice_is_not_mistaken_for_a_look_up(quest
     "how do i generate a signed link to the file in s3",
     "how do i expire a password reset link",
     "send the password reset email from a worker?",
+    "send the token in a header or a cookie?",
+    "send the refresh token to the client?",
+    "share the secret with the sidecar via a volume?",
+    "forward the config to each replica",
+    "get access logs from nginx",
+    "give me access patterns for dynamodb",
+    "can i get access to the request headers in a grpc interceptor?",
+    "will we have access to env vars at build time in docker?",
+    "link for pagination: cursor or offset?",
+    "the link for the next page in a paginated api",
 ])
 def test_a_question_that_sends_shares_gives_or_links_is_not_a_request_to_be_handed_something(question):
     assert not is_team_lookup(question)

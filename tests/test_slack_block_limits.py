@@ -1,12 +1,18 @@
 """Replies stay within Slack's Block Kit limits: long answers split across sections, long questions shortened."""
 
+from dataclasses import replace
+
 import pytest
 import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from slack_requests import button_click, mention, slack_over_http
-from slack_standin import SlackStandIn
+from slack_standin import SlackStandIn, block_problems
+
+from bot.adapters.slack.render import render_answer
+from bot.core.replies import ANSWERED, Reply
+from bot.knowledge_files import load_knowledge
 
 ROTATION_QUESTION = "How do we rotate the zebra telemetry ingestion keys without ever dropping a single event?"
 ARCHIVE_QUESTION = ("Where should we archive zebra telemetry events & raw <payload> dumps after ninety days of "
@@ -62,6 +68,22 @@ async def test_huge_answer_is_cut_to_fifty_blocks_and_can_still_be_voted_on(sett
     assert update["blocks"][-1]["block_id"] == "feedback_note"
 
 
+def test_an_answer_naming_an_entry_with_a_huge_question_beside_it_stays_within_the_limits(tmp_path):
+    write_knowledge(tmp_path / "zebra")
+    knowledge = load_knowledge([tmp_path / "zebra"])
+    huge = knowledge.get("zebra-encyclopedia")
+    close = replace(knowledge.get("zebra-rotation"), question="Why zebra telemetry? " * 1000)
+    reply = Reply(ANSWERED, entry=huge, alternatives=(close,), related=(knowledge.get("zebra-archive"),))
+    message = render_answer(reply, question_id=7)
+    assert block_problems(message["blocks"]) == []
+    assert len(message["blocks"]) <= 49  # room for the thank-you note
+    [also_close] = [block for block in message["blocks"] if block.get("block_id") == "also_close"]
+    assert also_close["elements"][0]["text"].startswith("Not quite it? Also close: *Why zebra telemetry?")
+    buttons = [element["value"] for block in message["blocks"] if block.get("block_id") == "related"
+               for element in block["elements"]]
+    assert buttons == ["7|zebra-rotation", "7|zebra-archive"]
+
+
 async def test_the_stand_in_refuses_what_slack_refuses():
     # The tests above mean something only if the stand-in, like Slack, refuses a message over a limit.
     def button(text: str, number: int = 0) -> dict:
@@ -74,6 +96,7 @@ async def test_the_stand_in_refuses_what_slack_refuses():
         "section text": [{"type": "section", "text": {"type": "mrkdwn", "text": "s" * 3001}}],
         "blocks": [section] * 51,
         "elements": [{"type": "actions", "elements": [button("b", number) for number in range(26)]}],
+        "context text": [{"type": "context", "elements": [{"type": "mrkdwn", "text": "c" * 3001}]}],
     }
     async with SlackStandIn() as slack:
         client = AsyncWebClient(token="xoxb-1-test", base_url=slack.api_url)

@@ -86,7 +86,9 @@ _HELP = frozenset("help commands usage".split())
 _CHECKS = frozenset("test testing ping".split())
 # What a check may say besides: "do we test" and "should we be testing more" are questions about testing.
 _CHECK_FILLER = frozenset("is this thing on can anyone anybody someone see hear read me you it work working does "
-                          "there here bot 1 2 3".split())
+                          "there here bot just ok okay again a the pls please sorry ignore 1 2 3 123".split())
+# A check is short, but "testing 1 2 3, is this thing on?" is eight words.
+MAX_CHECK_WORDS = 12
 _SMALL_TALK_FILLER = frozenset("good there bot so much very lot all folks everyone anyone again a you me see hear "
                                "1 2 3".split())
 
@@ -351,12 +353,13 @@ def classify_small_talk(text: str) -> str:
     words = tokenise(text)
     if not words:
         return Intent.EMPTY
-    if len(words) > 6:
-        return ""
     if _CHECKS.intersection(words):
-        if all(word in _CHECKS or word in _GREETINGS or word in _CHECK_FILLER for word in words) and not (
-                text.rstrip().endswith("?") and set(words) <= {"test", "testing"}):  # "testing?" asks about testing
-            return Intent.GREETING
+        checking = len(words) <= MAX_CHECK_WORDS and all(
+            word in _CHECKS or word in _GREETINGS or word in _THANKS or word in _CHECK_FILLER for word in words)
+        # "testing?" asks about testing.
+        return Intent.GREETING if checking and not (text.rstrip().endswith("?") and set(words) <= {"test", "testing"}) \
+            else ""
+    if len(words) > 6:
         return ""
     social = _GREETINGS | _THANKS | _HELP
     content = [word for word in words if word not in _SMALL_TALK_FILLER]

@@ -52,20 +52,38 @@ _OWN_VALUE = re.compile(r"\bwhat(?: is|s| are|re| was)? (?:(?:our|my|the team|th
                         r"headcount|name|secret|token|invite)\b(?! to\b)"
                         r"|\bwhat(?: is|s| are|re) (?:our|my) \w+(?: \w+)?\s*\??\s*$")
 # Asking to be handed one of the team's things (sent, shared, a link, access), not for knowledge. The ask opens a
-# clause, as a request does ("can someone send me", "pls dm me", "link to"), and what it names is a thing a team
-# keeps: "stripe can send us the same webhook twice" and "give me the pros and cons of microservices" are not asks.
-_TEAM_THING = (r"(?:links?|urls?|configs?|config file|creds|credentials|passwords?|logins?|keys?|tokens?|secrets?|"
-               r"connection string|docs?|document|dashboards?|invites?|invitation|runbooks?|playbooks?|slides|deck|"
-               r"recording|notes|spreadsheet|sheet|calendar|ticket|repo|env file|vpn)")
-# The thing named ends its phrase: "send the password reset email" asks for no password.
-_THING_ENDS = r"(?:\s*$|\s*[?.!,;:]| (?:to|for|from|of|in|on|at|with|again|pls|please|plz|thanks|thx|asap)\b)"
-# Who is asked: someone else ("can you send me"), or, for access, the asker ("can I get access").
-_ASKS = (r"(?:^|[.?!,;:]\s*)(?:hey |hi |yo |ok |so )?(?:(?:can|could|would|will) (?:you|u|someone|somebody|anyone|"
-         r"anybody{}) )?(?:(?:please|pls|plz|just|quickly) ){{0,2}}")
-_HANDED = re.compile(_ASKS.format("") + r"(?:send|share|dm|forward|paste) (?:me |us )?(?:the |our |a |an |that |this "
-                     r"|your |ur )?(?:[a-z0-9.-]+ ){0,3}?" + _TEAM_THING + _THING_ENDS +
-                     r"|" + _ASKS.format("|i|we") + r"(?:(?:give|grant) (?:me|us)|get|have) access\b"
-                     r"|^\s*(?:the )?(?:[a-z0-9.-]+ ){0,2}?links? (?:to|for)\b")
+# clause as a request does ("can someone send me", "pls dm me", "link to", "can I get access"), and what it names is
+# a thing a team keeps, ending the ask: "stripe can send us the same webhook twice", "give me the pros and cons of
+# microservices", "send the token in a header?" and "can I get access to the request headers" are not asks.
+_TEAM_THING = (r"(?:links?|urls?|configs?|config file|kubeconfig|creds|credentials|passwords?|logins?|keys?|tokens?|"
+               r"secrets?|connection string|docs?|document|dashboards?|invites?|invitation|runbooks?|playbooks?|"
+               r"slides|deck|recording|notes|spreadsheet|sheet|calendar|ticket|repo|\.?env file|\.env|vpn|wiki|"
+               r"postmortem)")
+# Where access is asked to: the team's systems and accounts, not a part of a program ("access to the headers").
+_TEAM_PLACE = (r"(?:buckets?|clusters?|repos?|repository|db|database|prod|production|staging|dashboards?|accounts?|"
+               r"channel|vpn|servers?|box|instances?|project|org|workspace|grafana|sentry|datadog|aws|gcp|azure|"
+               r"console|jira|confluence|notion|figma|github|gitlab|vault|namespace|wiki)")
+# The ask ends with the thing: the end of the sentence, or a courtesy.
+_ASK_ENDS = r"(?:\s*$|\s*[?.!,;:]| (?:again|pls|please|plz|thanks|thx|ty|asap)\b)"
+# Sent to the asker ("send me the X for staging"), the thing may be followed by where it is from or for.
+_SENT_ME_ENDS = r"(?:" + _ASK_ENDS + r"| (?:to|for|from|of)\b)"
+_OPENS = r"(?:^|[.?!,;:]\s*)(?:hey |hi |yo |ok |so )?"
+# Someone else asked ("can you", "could someone", "who can"), then a courtesy or two.
+_OTHERS = (_OPENS + r"(?:(?:can|could|would|will) (?:you|u|someone|somebody|anyone|anybody) |who can )?"
+           r"(?:(?:please|pls|plz|just|quickly) ){0,2}")
+_SOME = r"(?:the |our |a |an |that |this |your |ur )?(?:[a-z0-9.-]+ ){0,3}?"
+_DEFINITE = r"(?:the |our |that |your |ur )(?:[a-z0-9.-]+ ){0,3}?"
+_HANDED = re.compile(
+    _OTHERS + r"(?:send|share|dm|forward|paste) (?:me|us) " + _SOME + _TEAM_THING + _SENT_ME_ENDS
+    + r"|" + _OTHERS + r"(?:send|share|dm|forward|paste) " + _SOME + _TEAM_THING + _ASK_ENDS
+    + r"|" + _OTHERS + r"(?:send|share|dm|forward|paste) (?:me |us )?(?:the |a )?(?:[a-z0-9.-]+ )?links? (?:to|for)\b"
+    + r"|" + _OTHERS + r"give (?:me|us) " + _DEFINITE + _TEAM_THING + _ASK_ENDS
+    + r"|" + _OPENS + r"(?:can|could|may) (?:i|we) (?:please )?(?:get|have) " + _DEFINITE + _TEAM_THING + _ASK_ENDS
+    + r"|" + _OTHERS + r"(?:(?:give|grant) (?:me|us)|(?:can|could|may) (?:i|we) (?:please )?(?:get|have)|i need) "
+      r"(?:[a-z]+ )?access (?:to|for|on) (?:the |our )?(?:[a-z0-9.-]+ ){0,2}?" + _TEAM_PLACE + r"\b"
+    + r"|^\s*(?:the )?(?:[a-z0-9.-]+ )?links? (?:to|for) (?:the |our |my )?(?:[a-z0-9.-]+ ){0,3}?(?:" + _TEAM_THING
+    + r"|" + _TEAM_PLACE + r")" + _SENT_ME_ENDS
+    + r"|\b(?:anyone|anybody|someone|somebody|who) (?:have|has|got) " + _DEFINITE + _TEAM_THING + _SENT_ME_ENDS)
 _DEFINITION = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:(?:what is|whats|what are|define|explain|eli5)\s+(?:an? )?"
                          r"(?!(?:the|our|my|it|this|that|do|does|did|should|can|would|to|if|about|is|are)\b)"
                          r"[a-z0-9 .+#-]{1,40}?|what (?:an? )?[a-z0-9.+#-]+(?: [a-z0-9.+#-]+)?)\s*\??\s*$")

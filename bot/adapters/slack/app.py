@@ -30,6 +30,8 @@ from .transport import (EVENTS_PATH, build_web_app, build_web_client, events_han
                         send_to_response_url, start_http_server)
 
 log = logging.getLogger(__name__)
+# Connections to Slack's API open at once; more calls wait for one to be free.
+OUTGOING_CONNECTIONS = 32
 COMMAND = blocks.COMMAND
 
 
@@ -161,8 +163,9 @@ async def run_slack(service: Service, settings: Settings, scheduler: Scheduler |
     and quizzes wait."""
     mode = check_slack(settings.slack)
     link = link or Link()
-    # One HTTP session for every call this process makes to Slack: connections are reused, not opened per call.
-    async with aiohttp.ClientSession() as session:
+    # One HTTP session for every call this process makes to Slack: connections are reused, not opened per call,
+    # and at most OUTGOING_CONNECTIONS at once, so the files they take are counted (see connections.py).
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=OUTGOING_CONNECTIONS)) as session:
         app = build_slack_app(service, settings, session=session)
         await verify_bot_token(app.client)
 

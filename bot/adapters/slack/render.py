@@ -158,8 +158,8 @@ def entry_blocks(entry: Entry, related: list[Entry], question_id: int, room: int
         line += f" · <{entry.source}|source>"
     blocks.append(context(line, "source"))
     if also_close:
-        blocks.append(context(ALSO_CLOSE + "; ".join(f"*{escape(other.question)}*" for other in also_close),
-                              "also_close"))
+        named = "; ".join(f"*{escape(other.question)}*" for other in also_close)
+        blocks.append(context(shorten(ALSO_CLOSE + named, MAX_SECTION_CHARS), "also_close"))
     if related:
         blocks.append({"type": "actions", "block_id": "related", "elements": entry_buttons(related, question_id)})
     return blocks
