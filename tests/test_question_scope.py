@@ -47,6 +47,7 @@ TEAM_LOOKUPS = [
     "hey can you send me the kubeconfig",
     "i need access to the billing bucket",
     "can i get the datadog login",
+    "is the link to the team grafana dashboard pinned somewhere?",
 ]
 
 

@@ -83,6 +83,8 @@ _HANDED = re.compile(
       r"(?:[a-z]+ )?access (?:to|for|on) (?:the |our )?(?:[a-z0-9.-]+ ){0,2}?" + _TEAM_PLACE + r"\b"
     + r"|^\s*(?:the )?(?:[a-z0-9.-]+ )?links? (?:to|for) (?:the |our |my )?(?:[a-z0-9.-]+ ){0,3}?(?:" + _TEAM_THING
     + r"|" + _TEAM_PLACE + r")" + _SENT_ME_ENDS
+    + r"|^\s*(?:is|where is|where|what is|what) (?:the |our )?links? (?:to|for) (?:the |our |my )?(?:[a-z0-9.-]+ ){0,3}?"
+      r"(?:" + _TEAM_THING + r"|" + _TEAM_PLACE + r")\b"
     + r"|\b(?:anyone|anybody|someone|somebody|who) (?:have|has|got) " + _DEFINITE + _TEAM_THING + _SENT_ME_ENDS)
 _DEFINITION = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:(?:what is|whats|what are|define|explain|eli5)\s+(?:an? )?"
                          r"(?!(?:the|our|my|it|this|that|do|does|did|should|can|would|to|if|about|is|are)\b)"
