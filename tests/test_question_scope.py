@@ -48,6 +48,10 @@ TEAM_LOOKUPS = [
     "i need access to the billing bucket",
     "can i get the datadog login",
     "is the link to the team grafana dashboard pinned somewhere?",
+    "what is the password?",
+    "what is the aws bill this month",
+    "whats the zoom link for standup",
+    "what's the budget for the observability tools renewal",
 ]
 
 
