@@ -1,5 +1,6 @@
 """Keeps the operator's port open to real requests under hostile traffic: a cap on open connections below the
-process's open-file limit, and connections that never finish a request are dropped, oldest first."""
+process's open-file limit, and idle connections (none of a request yet, or kept alive after one) are dropped,
+oldest first."""
 
 import asyncio
 import logging
@@ -9,7 +10,8 @@ import time
 from aiohttp import web
 
 log = logging.getLogger(__name__)
-# A client that has not sent one whole request by then is not Slack, whose deliveries take milliseconds.
+# A client that has not sent one whole request by then is not Slack, whose deliveries take milliseconds; a
+# connection kept alive after a request waits as long for the next one.
 FIRST_REQUEST_SECONDS = 10.0
 # New connections the listening socket queues. asyncio accepts up to this many in one turn of its loop, and the
 # cap only sees them (and a dropped one's file only closes) a few turns later.
@@ -34,7 +36,7 @@ class ConnectionGuard:
     def __init__(self, cap: int | None = None, first_request_seconds: float = FIRST_REQUEST_SECONDS):
         self.cap = cap or connection_cap()
         self.first_request_seconds = first_request_seconds
-        self.waiting: dict[asyncio.BaseTransport, float] = {}  # connected, no whole request yet: since when
+        self.waiting: dict[asyncio.BaseTransport, float] = {}  # idle: connected or served, no request since when
         self.open = 0
         self.dropped = 0
 
@@ -57,11 +59,18 @@ class ConnectionGuard:
 
     @web.middleware
     async def mark_served(self, request: web.Request, handler):
-        self.waiting.pop(request.transport, None)
-        return await handler(request)
+        transport = request.transport
+        self.waiting.pop(transport, None)
+        try:
+            return await handler(request)
+        finally:
+            # Kept alive, it is idle again: clients that ask once and hold their connections must not fill the cap
+            # and leave only Slack's new connections to be dropped.
+            if transport is not None and not transport.is_closing():
+                self.waiting[transport] = time.monotonic()
 
     def sweep(self) -> None:
-        """Drops every connection that has waited too long for its first whole request."""
+        """Drops every connection that has been idle too long: no whole request yet, or none since the last."""
         deadline = time.monotonic() - self.first_request_seconds
         for transport in [transport for transport, since in self.waiting.items() if since < deadline]:
             self._drop(transport)
@@ -71,8 +80,8 @@ class ConnectionGuard:
         transport.abort()
         self.dropped += 1
         if self.dropped in (1, 10, 100) or self.dropped % 1000 == 0:
-            log.warning("dropped %d connection(s) that sent no whole request (a slow or flooding client)",
-                        self.dropped)
+            log.warning("dropped %d idle connection(s): no request in time, or over the cap "
+                        "(a slow or flooding client)", self.dropped)
 
     async def sweep_forever(self) -> None:
         while True:
