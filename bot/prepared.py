@@ -1,5 +1,6 @@
 """Built knowledge kept on disk between runs: a command that starts often (`ask`, `chat`) loads the word index,
-the entries' meaning vectors and their profiles instead of building them again, as long as neither the knowledge nor the code changed.
+the entries' meaning vectors and their profiles instead of building them again, as long as neither the knowledge
+nor the code changed.
 
 A cached file is only ever a copy of what the process would build itself. Its name is a digest of everything the
 build reads (the entries, the build code, the model file), so an edit simply misses and builds anew; a missing,

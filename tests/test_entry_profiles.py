@@ -66,7 +66,8 @@ def test_a_profile_adds_a_tenth_of_its_score_capped_at_one_and_the_sum_is_scaled
     closeness, profiles = np.array([0.2, 0.4, 0.6, 0.8]), np.array([-3.0, 0.5, 1.0, 7.0])
     assert group_with_profiles(closeness, profiles).tolist() == pytest.approx(
         [with_profile(float(one), float(profile)) for one, profile in zip(closeness, profiles)])
-    assert group_with_profiles(closeness, profiles).tolist() == pytest.approx([-0.1 / 1.1, 0.45 / 1.1, 0.7 / 1.1, 0.9 / 1.1])
+    assert group_with_profiles(closeness, profiles).tolist() == pytest.approx(
+        [-0.1 / 1.1, 0.45 / 1.1, 0.7 / 1.1, 0.9 / 1.1])
 
 
 def test_a_text_without_a_known_token_is_close_to_no_entry(knowledge, embedder):

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from ..core.feedback import HELPFUL, NOT_HELPFUL
 from ..core.quiz import CORRECT, QuizCard
-from ..core.replies import ANSWERED, SUGGEST, UNKNOWN, Note, Reply, Request
+from ..core.replies import ALSO_CLOSE, ANSWERED, SUGGEST, UNKNOWN, Note, Reply, Request
 from ..core.scores import Leaderboard, format_leaderboard
 from ..core.tips import Tip
 from ..daily import Daily
@@ -33,7 +33,7 @@ def render_text(reply: Reply | Note | Leaderboard) -> str:
         if reply.entry.source:
             lines += ["", f"Source: {reply.entry.source}"]
         if reply.alternatives:
-            lines += ["", "Not quite it? Also close:"]
+            lines += ["", ALSO_CLOSE]
             lines += [f"  {number}. {entry.question}" for number, entry in enumerate(reply.alternatives, 1)]
         if reply.related:
             lines += ["", "Related questions:"]

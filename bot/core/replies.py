@@ -53,6 +53,8 @@ MAX_SUGGESTIONS = 3
 # testing entry).
 ALTERNATIVE_POINTS = 5.0
 MAX_ALTERNATIVES = 1
+# What every platform shows above them.
+ALSO_CLOSE = "Not quite it? Also close:"
 # How near a question must be to one of an entry's own phrasings, word order aside, to count as asking that very
 # thing: all but a few words. Not token sets, which would also count a long message that merely contains a short
 # alias ("where are the grafana dashboards for payments" holds the alias "grafana dashboards for the api").
@@ -356,9 +358,8 @@ def classify_small_talk(text: str) -> str:
     if _CHECKS.intersection(words):
         checking = len(words) <= MAX_CHECK_WORDS and all(
             word in _CHECKS or word in _GREETINGS or word in _THANKS or word in _CHECK_FILLER for word in words)
-        # "testing?" asks about testing.
-        return Intent.GREETING if checking and not (text.rstrip().endswith("?") and set(words) <= {"test", "testing"}) \
-            else ""
+        asks_about_testing = text.rstrip().endswith("?") and set(words) <= {"test", "testing"}  # "testing?"
+        return Intent.GREETING if checking and not asks_about_testing else ""
     if len(words) > 6:
         return ""
     social = _GREETINGS | _THANKS | _HELP

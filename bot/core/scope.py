@@ -73,6 +73,9 @@ _OTHERS = (_OPENS + r"(?:(?:can|could|would|will) (?:you|u|someone|somebody|anyo
            r"(?:(?:please|pls|plz|just|quickly) ){0,2}")
 _SOME = r"(?:the |our |a |an |that |this |your |ur )?(?:[a-z0-9.-]+ ){0,3}?"
 _DEFINITE = r"(?:the |our |that |your |ur )(?:[a-z0-9.-]+ ){0,3}?"
+# A link to one of the team's things or places ("link to the on-call calendar").
+_LINK_TO = (r"links? (?:to|for) (?:the |our |my )?(?:[a-z0-9.-]+ ){0,3}?(?:" + _TEAM_THING + r"|" + _TEAM_PLACE
+            + r")")
 _HANDED = re.compile(
     _OTHERS + r"(?:send|share|dm|forward|paste) (?:me|us) " + _SOME + _TEAM_THING + _SENT_ME_ENDS
     + r"|" + _OTHERS + r"(?:send|share|dm|forward|paste) " + _SOME + _TEAM_THING + _ASK_ENDS
@@ -81,10 +84,8 @@ _HANDED = re.compile(
     + r"|" + _OPENS + r"(?:can|could|may) (?:i|we) (?:please )?(?:get|have) " + _DEFINITE + _TEAM_THING + _ASK_ENDS
     + r"|" + _OTHERS + r"(?:(?:give|grant) (?:me|us)|(?:can|could|may) (?:i|we) (?:please )?(?:get|have)|i need) "
       r"(?:[a-z]+ )?access (?:to|for|on) (?:the |our )?(?:[a-z0-9.-]+ ){0,2}?" + _TEAM_PLACE + r"\b"
-    + r"|^\s*(?:the )?(?:[a-z0-9.-]+ )?links? (?:to|for) (?:the |our |my )?(?:[a-z0-9.-]+ ){0,3}?(?:" + _TEAM_THING
-    + r"|" + _TEAM_PLACE + r")" + _SENT_ME_ENDS
-    + r"|^\s*(?:is|where is|where|what is|what) (?:the |our )?links? (?:to|for) (?:the |our |my )?(?:[a-z0-9.-]+ ){0,3}?"
-      r"(?:" + _TEAM_THING + r"|" + _TEAM_PLACE + r")\b"
+    + r"|^\s*(?:the )?(?:[a-z0-9.-]+ )?" + _LINK_TO + _SENT_ME_ENDS
+    + r"|^\s*(?:is|where is|where|what is|what) (?:the |our )?" + _LINK_TO + r"\b"
     + r"|\b(?:anyone|anybody|someone|somebody|who) (?:have|has|got) " + _DEFINITE + _TEAM_THING + _SENT_ME_ENDS)
 _DEFINITION = re.compile(r"^\s*(?:so |wait |ok |hey )*(?:(?:what is|whats|what are|define|explain|eli5)\s+(?:an? )?"
                          r"(?!(?:the|our|my|it|this|that|do|does|did|should|can|would|to|if|about|is|are)\b)"

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 BEST_SHARE = 0.5
 AGREEING = 3
-# An entry's profile score (profile.py), capped at 1, weighs this much beside its closeness from the cosines: set on the
-# seen sets with the blends' bars.
+# An entry's profile score (profile.py), capped at 1, weighs this much beside its closeness from the cosines: set on
+# the seen sets with the blends' bars.
 PROFILE_SHARE = 0.1
 # Padded rows are used while they hold at most this many cells per cosine (see group_closeness).
 PADDED_CELLS = 4

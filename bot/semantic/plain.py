@@ -1,7 +1,7 @@
 """Closeness in meaning in plain Python, for a command that asks a question or two of a small knowledge base: the
-same cosines and profile scores as index.py (to float rounding), without importing numpy. A question the word rules do not settle
-compares itself with every phrasing, about 50 ms for the 2,907 phrasings (examples included) of the shipped
-knowledge, so `serve` and bulk commands use index.py.
+same cosines and profile scores as index.py (to float rounding), without importing numpy. A question the word
+rules do not settle compares itself with every phrasing, about 50 ms for the 2,907 phrasings (examples included)
+of the shipped knowledge, so `serve` and bulk commands use index.py.
 """
 
 import heapq

@@ -5,8 +5,9 @@ phrasings, all of them together, lie the way the question lies once what all bac
 discounted ("our service", "in prod", "how do we"): a linear score per entry, fitted to the whole knowledge's
 phrasings at once by ridge regression, each phrasing to score 1 for its own entry and 0 for the others. Every entry
 weighs the same in the fit however many phrasings it has, so a team's entry with a question and two aliases is not
-drowned by one with sixty examples. The fit is one solve of a square system one larger than the model's dimensions (257 by 257), about
-10 ms for the shipped knowledge, and is kept in the prepared cache beside the phrasings' vectors.
+drowned by one with sixty examples. The fit is one solve of a square system one larger than the model's
+dimensions (257 by 257), about 10 ms for the shipped knowledge, and is kept in the prepared cache beside the
+phrasings' vectors.
 
 A profile is weighed beside the closeness (agreement.PROFILE_SHARE). On the seen sets' blind in-scope lines the
 static model's profiles alone put the right entry first for 86% of them, its closeness alone for 78%; weighed

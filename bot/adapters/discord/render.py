@@ -12,7 +12,7 @@ import discord
 from ...core.commands import Place
 from ...core.feedback import HELPFUL, NOT_HELPFUL
 from ...core.knowledge import Entry
-from ...core.replies import ANSWERED, SUGGEST, UNKNOWN, Intent, Note, NoteKind, Reply, Request
+from ...core.replies import ALSO_CLOSE, ANSWERED, SUGGEST, UNKNOWN, Intent, Note, NoteKind, Reply, Request
 from ...core.scores import Leaderboard, format_leaderboard
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,6 @@ MAX_DESCRIPTION = 4096
 MAX_FOOTER = 256
 MAX_LABEL = 80
 MAX_FIELD = 1024
-# Above the entries nearly as close to the question as the one answered.
-ALSO_CLOSE = "Not quite it? Also close:"
 MAX_CUSTOM_ID = 100
 # Discord rejects message content over 2000 characters.
 MAX_CONTENT = 2000

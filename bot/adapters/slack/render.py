@@ -3,7 +3,7 @@
 from ...core.commands import USAGE
 from ...core.feedback import HELPFUL, NONE_OF_THESE, NOT_HELPFUL
 from ...core.knowledge import MAX_LABEL_CHARS, Entry, shorten
-from ...core.replies import ANSWERED, SUGGEST, UNKNOWN, Intent, Note, NoteKind, Reply
+from ...core.replies import ALSO_CLOSE, ANSWERED, SUGGEST, UNKNOWN, Intent, Note, NoteKind, Reply
 from ...core.scores import Leaderboard, format_leaderboard
 
 # Slack rejects a whole message with invalid_blocks when one of these is exceeded (DESIGN.md "Platform limits").
@@ -130,15 +130,12 @@ def asked_context(asked: str) -> dict:
     return context(f"You asked: “{escape(shorten(asked, MAX_ECHO_CHARS))}”", "asked")
 
 
-ALSO_CLOSE = "Not quite it? Also close: "
-
-
 def render_answer(reply: Reply, question_id: int) -> dict:
     entry = reply.entry
     # Room for the source line, the entries nearly as close, the related questions, the feedback buttons and a later
     # thank-you note.
-    blocks = entry_blocks(entry, [*reply.alternatives, *reply.related], question_id, room=MAX_BLOCKS - 5,
-                          source="Answered from", also_close=reply.alternatives)
+    blocks = entry_blocks(entry, list(reply.related), question_id, room=MAX_BLOCKS - 5, source="Answered from",
+                          also_close=reply.alternatives)
     blocks.append(feedback_block(question_id, entry.id))
     text = shorten(f"{entry.question} {entry.answer_text}", MAX_TEXT_CHARS)
     return {"text": escape(text), "blocks": blocks}
@@ -147,7 +144,7 @@ def render_answer(reply: Reply, question_id: int) -> dict:
 def entry_blocks(entry: Entry, related: list[Entry], question_id: int, room: int, source: str,
                  also_close: tuple[Entry, ...] = ()) -> list[dict]:
     """An entry's question and answer in at most `room` sections, its source line, a line naming the entries
-    `also_close` to the question (the first of `related`) and a button for each of `related`."""
+    `also_close` to the question, and a button for each of those and of `related`, in that order."""
     pieces = split_text(f"*{escape(entry.question)}*\n{escape(entry.answer_text)}")
     if len(pieces) > room:
         pieces = pieces[: room - 1] + [shorten(pieces[room - 1], MAX_SECTION_CHARS - 40) + " (answer cut short)"]
@@ -159,9 +156,10 @@ def entry_blocks(entry: Entry, related: list[Entry], question_id: int, room: int
     blocks.append(context(line, "source"))
     if also_close:
         named = "; ".join(f"*{escape(other.question)}*" for other in also_close)
-        blocks.append(context(shorten(ALSO_CLOSE + named, MAX_SECTION_CHARS), "also_close"))
-    if related:
-        blocks.append({"type": "actions", "block_id": "related", "elements": entry_buttons(related, question_id)})
+        blocks.append(context(shorten(f"{ALSO_CLOSE} {named}", MAX_SECTION_CHARS), "also_close"))
+    if also_close or related:
+        blocks.append({"type": "actions", "block_id": "related",
+                       "elements": entry_buttons([*also_close, *related], question_id)})
     return blocks
 
 
